@@ -1,0 +1,1 @@
+//! Embassy / embedded-io drivers of the Cohesix console core (in progress)

@@ -1,0 +1,1 @@
+//! Tokio driver of the Cohesix console core (in progress)

@@ -1,0 +1,1 @@
+//! Cohesix manifest compiler (coh-rtc) library (in progress)

@@ -1,0 +1,1 @@
+//! Host snapshot probes: systemd, containers, Kubernetes, NVIDIA, PEFT (in progress)

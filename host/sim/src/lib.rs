@@ -1,0 +1,1 @@
+//! Cohesix queen simulator and namespace model (in progress)

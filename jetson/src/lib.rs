@@ -1,0 +1,1 @@
+//! Jetson-side GPU worker agent for Cohesix (in progress)
