@@ -1,0 +1,211 @@
+//! Simulator configuration: bind address, console token, ticket secrets, namespace features.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cohesix_core::role::Role;
+use cohesix_core::ticket::TicketKey;
+
+use crate::clock::{Clock, WallClock};
+use crate::namespace::Features;
+
+/// The placeholder console token of the upstream release.
+pub const INSECURE_DEFAULT_TOKEN: &str = "changeme";
+/// SRV's AUTH deadline after accept (spec §2.2).
+pub const AUTH_TIMEOUT: Duration = Duration::from_millis(5000);
+/// Idle limit of an authenticated connection (architected-timer build, spec §2.5).
+pub const IDLE_TIMEOUT: Duration = Duration::from_millis(300_000);
+
+/// The shipped manifest's `[[tickets]]` secrets (spec §4.3). `cohesix_generated` does not
+/// carry ticket secrets yet, so they are listed here.
+pub const SHIPPED_TICKET_SECRETS: [(Role, &str); 5] = [
+    (Role::Queen, "bootstrap"),
+    (Role::WorkerHeartbeat, "worker"),
+    (Role::WorkerGpu, "worker-gpu"),
+    (Role::WorkerBus, "worker-bus"),
+    (Role::WorkerLora, "worker-lora"),
+];
+
+/// Error loading ticket secrets from a manifest.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// The TOML did not parse.
+    #[error("manifest is not valid TOML: {0}")]
+    Toml(String),
+    /// A `[[tickets]]` entry is malformed (missing role/secret, unknown role, secret > 224).
+    #[error("manifest [[tickets]] entry {index} is invalid: {why}")]
+    Entry {
+        /// Entry index.
+        index: usize,
+        /// What is wrong (never the secret itself).
+        why: &'static str,
+    },
+}
+
+/// MAC keys per role (first `[[tickets]]` entry for a role wins). `Debug` shows roles only.
+#[derive(Clone)]
+pub struct SecretTable {
+    keys: Vec<(Role, TicketKey)>,
+}
+
+impl fmt::Debug for SecretTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let roles: Vec<&str> = self.keys.iter().map(|(r, _)| r.label()).collect();
+        f.debug_struct("SecretTable")
+            .field("roles", &roles)
+            .field("keys", &"<redacted>")
+            .finish()
+    }
+}
+
+impl SecretTable {
+    /// Secrets of the shipped manifest.
+    pub fn shipped() -> Self {
+        Self {
+            keys: SHIPPED_TICKET_SECRETS
+                .iter()
+                .map(|(r, s)| (*r, TicketKey::from_secret(s.as_bytes())))
+                .collect(),
+        }
+    }
+
+    /// Reads `[[tickets]]` (`role`, `secret`) from a root-task manifest TOML.
+    pub fn from_manifest_toml(text: &str) -> Result<Self, ManifestError> {
+        let value: toml::Value = text
+            .parse()
+            .map_err(|e: toml::de::Error| ManifestError::Toml(e.message().to_string()))?;
+        let entries = value
+            .get("tickets")
+            .and_then(toml::Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut keys: Vec<(Role, TicketKey)> = Vec::new();
+        for (index, e) in entries.iter().enumerate() {
+            let bad = |why| ManifestError::Entry { index, why };
+            let role = e
+                .get("role")
+                .and_then(toml::Value::as_str)
+                .ok_or(bad("missing role"))?;
+            let role = Role::from_label(role).ok_or(bad("unknown role"))?;
+            let secret = e
+                .get("secret")
+                .and_then(toml::Value::as_str)
+                .ok_or(bad("missing secret"))?;
+            let key = TicketKey::from_registered_secret(secret.as_bytes())
+                .map_err(|_| bad("secret longer than 224 bytes"))?;
+            if !keys.iter().any(|(r, _)| *r == role) {
+                keys.push((role, key));
+            }
+        }
+        Ok(Self { keys })
+    }
+
+    /// Key for `role`, if the manifest registers one.
+    pub fn key(&self, role: Role) -> Option<&TicketKey> {
+        self.keys.iter().find(|(r, _)| *r == role).map(|(_, k)| k)
+    }
+}
+
+/// The console token; `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthToken(String);
+
+impl AuthToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// The token text (compare only; never log it).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AuthToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuthToken(<redacted>)")
+    }
+}
+
+/// Everything [`crate::server::Simulator::spawn`] needs.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Listen address (port 0 picks a free port).
+    pub bind: SocketAddr,
+    /// Console token.
+    pub token: AuthToken,
+    /// Ticket MAC keys.
+    pub secrets: SecretTable,
+    /// Namespace surfaces.
+    pub features: Features,
+    /// Seed of the demo tree's synthetic numbers.
+    pub seed: u64,
+    /// Server clock (ATTACH throttle/limiter, `/proc` times).
+    pub clock: Arc<dyn Clock>,
+    /// AUTH deadline after accept.
+    pub auth_timeout: Duration,
+    /// Idle limit once authenticated.
+    pub idle_timeout: Duration,
+}
+
+impl SimConfig {
+    /// Loopback on an ephemeral port, the `changeme` token, shipped secrets, all features,
+    /// wall clock.
+    pub fn loopback() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            token: AuthToken::new(INSECURE_DEFAULT_TOKEN),
+            secrets: SecretTable::shipped(),
+            features: Features::full(),
+            seed: 0,
+            clock: Arc::new(WallClock::new()),
+            auth_timeout: AUTH_TIMEOUT,
+            idle_timeout: IDLE_TIMEOUT,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_from_manifest_and_redaction() {
+        let t = SecretTable::from_manifest_toml(
+            "[[tickets]]\nrole = \"queen\"\nsecret = \"s3cr3t\"\n[[tickets]]\nrole = \"queen\"\nsecret = \"other\"\n",
+        )
+        .unwrap();
+        assert!(t.key(Role::Queen).is_some());
+        assert!(t.key(Role::WorkerGpu).is_none());
+        let dbg = format!("{t:?} {:?}", AuthToken::new("hunter2"));
+        assert!(!dbg.contains("s3cr3t") && !dbg.contains("hunter2"));
+        assert!(
+            SecretTable::from_manifest_toml("[[tickets]]\nrole = \"king\"\nsecret = \"x\"")
+                .is_err()
+        );
+        assert!(SecretTable::from_manifest_toml("not toml = = =").is_err());
+    }
+
+    #[test]
+    fn shipped_manifest_fixture_matches_builtin_secrets() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/upstream/configs/root_task.toml"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let from_file = SecretTable::from_manifest_toml(&text).unwrap();
+        let shipped = SecretTable::shipped();
+        let payload = b"claims";
+        for (role, _) in SHIPPED_TICKET_SECRETS {
+            let mac = shipped.key(role).unwrap().mac(payload);
+            assert!(
+                from_file.key(role).unwrap().verify(payload, &mac).is_ok(),
+                "{role:?}"
+            );
+        }
+    }
+}

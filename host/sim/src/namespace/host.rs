@@ -1,0 +1,286 @@
+//! `/host/<provider>/...` control and status nodes, plus `/host/tickets/*` (host-surface §4.3).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::{NsError, NsResult};
+use super::json::parse_strict;
+
+/// Providers in listing order.
+pub const PROVIDERS: [&str; 4] = ["systemd", "k8s", "docker", "nvidia"];
+/// Host-ticket schema.
+pub const TICKET_SCHEMA: &str = "host-ticket/v1";
+/// Host-ticket result schema.
+pub const RESULT_SCHEMA: &str = "host-ticket-result/v1";
+/// `ecosystem.host.tickets.max_line_bytes`.
+pub const TICKET_MAX_LINE_BYTES: usize = 2048;
+/// `ecosystem.host.tickets.action_allowlist`.
+pub const ACTION_ALLOWLIST: [&str; 16] = [
+    "gpu.lease.grant",
+    "gpu.lease.renew",
+    "gpu.lease.release",
+    "peft.import",
+    "peft.activate",
+    "peft.rollback",
+    "systemd.start",
+    "systemd.stop",
+    "systemd.restart",
+    "systemd.status-check",
+    "docker.restart",
+    "docker.stop",
+    "docker.status-check",
+    "k8s.cordon",
+    "k8s.drain",
+    "k8s.lease.sync",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct TicketSpec {
+    schema: String,
+    id: String,
+    idempotency_key: String,
+    action: String,
+    target: Option<String>,
+    args: Option<Value>,
+    expires_unix_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct TicketResult {
+    schema: String,
+    id: String,
+    idempotency_key: String,
+    action: String,
+    state: String,
+    message: Option<String>,
+}
+
+fn ticket_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
+}
+
+/// Host node kind.
+#[derive(Debug, Clone)]
+pub enum HostNode {
+    /// Read-only status lines.
+    Status(Vec<String>),
+    /// Append-only control node; keeps the lines written.
+    Control(Vec<String>),
+}
+
+/// The `/host` subtree.
+#[derive(Debug, Clone)]
+pub struct Host {
+    /// Nodes by full path.
+    pub nodes: BTreeMap<String, HostNode>,
+    /// Whether `/host/tickets` is served.
+    pub tickets: bool,
+}
+
+impl Host {
+    /// The seeded demo tree.
+    pub fn new(tickets: bool) -> Self {
+        let mut nodes = BTreeMap::new();
+        let mut status = |p: &str, l: &str| {
+            nodes.insert(p.to_string(), HostNode::Status(vec![l.to_string()]));
+        };
+        status(
+            "/host/systemd/cohesix-agent.service/status",
+            "unit=cohesix-agent.service state=active restarts=0",
+        );
+        status(
+            "/host/k8s/node/node-1/status",
+            "node=node-1 state=Ready schedulable=yes",
+        );
+        status(
+            "/host/docker/cohesix-sidecar/status",
+            "container=cohesix-sidecar state=running",
+        );
+        status(
+            "/host/nvidia/gpu/0/status",
+            "gpu=0 util_pct=0 mem_used_mb=0 temp_c=40",
+        );
+        status(
+            "/host/nvidia/gpu/1/status",
+            "gpu=1 util_pct=0 mem_used_mb=0 temp_c=41",
+        );
+        let controls = [
+            "/host/systemd/cohesix-agent.service/start",
+            "/host/systemd/cohesix-agent.service/stop",
+            "/host/systemd/cohesix-agent.service/restart",
+            "/host/k8s/node/node-1/cordon",
+            "/host/k8s/node/node-1/drain",
+            "/host/docker/cohesix-sidecar/restart",
+            "/host/docker/cohesix-sidecar/stop",
+        ];
+        for c in controls {
+            nodes.insert(c.to_string(), HostNode::Control(Vec::new()));
+        }
+        if tickets {
+            for n in ["spec", "status", "deadletter"] {
+                nodes.insert(format!("/host/tickets/{n}"), HostNode::Control(Vec::new()));
+            }
+        }
+        Self { nodes, tickets }
+    }
+
+    /// Children of directory `path` (`/host` keeps provider order).
+    pub fn list(&self, path: &str) -> Option<Vec<String>> {
+        if path == "/host" {
+            let mut v: Vec<String> = PROVIDERS.iter().map(|s| s.to_string()).collect();
+            if self.tickets {
+                v.push("tickets".into());
+            }
+            return Some(v);
+        }
+        if path == "/host/tickets" && self.tickets {
+            return Some(
+                [
+                    "spec",
+                    "status",
+                    "deadletter",
+                    "spec.snapshot",
+                    "status.snapshot",
+                    "deadletter.snapshot",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            );
+        }
+        let prefix = format!("{path}/");
+        let mut out: Vec<String> = Vec::new();
+        for key in self.nodes.keys() {
+            if let Some(rest) = key.strip_prefix(&prefix) {
+                let child = rest.split('/').next().unwrap_or(rest).to_string();
+                if !out.contains(&child) {
+                    out.push(child);
+                }
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// Lines of a readable node.
+    pub fn read(&self, path: &str) -> Option<Vec<String>> {
+        if let Some(base) = path
+            .strip_prefix("/host/tickets/")
+            .and_then(|n| n.strip_suffix(".snapshot"))
+        {
+            return match self.nodes.get(&format!("/host/tickets/{base}")) {
+                Some(HostNode::Control(lines)) => Some(lines.clone()),
+                _ => None,
+            };
+        }
+        match self.nodes.get(path) {
+            Some(HostNode::Status(lines)) => Some(lines.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether `path` is an append-only control node.
+    pub fn is_control(&self, path: &str) -> bool {
+        matches!(self.nodes.get(path), Some(HostNode::Control(_)))
+    }
+
+    /// Appends to a control node (caller has done role and policy checks).
+    pub fn append(&mut self, path: &str, payload: &str) -> NsResult<()> {
+        match path {
+            "/host/tickets/spec" => {
+                let t: TicketSpec = parse_strict(payload)?;
+                let ok = t.schema == TICKET_SCHEMA
+                    && ticket_token(&t.id)
+                    && ticket_token(&t.idempotency_key)
+                    && ACTION_ALLOWLIST.contains(&t.action.as_str())
+                    && t.args.as_ref().is_none_or(Value::is_object)
+                    && t.expires_unix_ms.is_none_or(|e| e > 0)
+                    && t.target
+                        .as_deref()
+                        .is_none_or(|p| cohesix_core::path::validate_path(p).is_ok())
+                    && payload.len() < TICKET_MAX_LINE_BYTES;
+                if !ok {
+                    return Err(NsError::InvalidPayload);
+                }
+            }
+            "/host/tickets/status" | "/host/tickets/deadletter" => {
+                let r: TicketResult = parse_strict(payload)?;
+                if r.schema != RESULT_SCHEMA {
+                    return Err(NsError::InvalidPayload);
+                }
+            }
+            _ => {}
+        }
+        let Some(HostNode::Control(lines)) = self.nodes.get_mut(path) else {
+            return Err(NsError::InvalidPath);
+        };
+        lines.push(payload.to_string());
+        if let Some(unit) = path
+            .strip_prefix("/host/systemd/")
+            .and_then(|r| r.strip_suffix("/restart"))
+        {
+            let restarts = match self.nodes.get(path) {
+                Some(HostNode::Control(l)) => l.len(),
+                _ => 0,
+            };
+            self.nodes.insert(
+                format!("/host/systemd/{unit}/status"),
+                HostNode::Status(vec![format!(
+                    "unit={unit} state=active restarts={restarts}"
+                )]),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listing_and_restart_status() {
+        let mut h = Host::new(false);
+        assert_eq!(
+            h.list("/host").unwrap(),
+            vec!["systemd", "k8s", "docker", "nvidia"]
+        );
+        assert_eq!(h.list("/host/k8s/node").unwrap(), vec!["node-1"]);
+        let p = "/host/systemd/cohesix-agent.service/restart";
+        assert!(h.is_control(p));
+        h.append(p, "restart").unwrap();
+        assert!(h
+            .read("/host/systemd/cohesix-agent.service/status")
+            .unwrap()[0]
+            .ends_with("restarts=1"));
+        assert!(h.list("/host/tickets").is_none());
+    }
+
+    #[test]
+    fn ticket_spec_is_strict() {
+        let mut h = Host::new(true);
+        assert_eq!(h.list("/host").unwrap().len(), 5);
+        let good = r#"{"schema":"host-ticket/v1","id":"t1","idempotency_key":"k1","action":"systemd.restart"}"#;
+        h.append("/host/tickets/spec", good).unwrap();
+        assert_eq!(h.read("/host/tickets/spec.snapshot").unwrap(), vec![good]);
+        for bad in [
+            r#"{"schema":"host-ticket/v1","id":"t1","idempotency_key":"k1","action":"rm.rf"}"#,
+            r#"{"schema":"host-ticket/v2","id":"t1","idempotency_key":"k1","action":"k8s.drain"}"#,
+            r#"{"schema":"host-ticket/v1","id":"t1","idempotency_key":"k1","action":"k8s.drain","x":1}"#,
+            r#"{"schema":"host-ticket/v1","id":"t1","idempotency_key":"k1","action":"k8s.drain","args":[1]}"#,
+        ] {
+            assert_eq!(
+                h.append("/host/tickets/spec", bad),
+                Err(NsError::InvalidPayload)
+            );
+        }
+    }
+}

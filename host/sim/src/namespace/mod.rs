@@ -1,0 +1,487 @@
+//! The queen's file-shaped namespace, independent of any transport.
+//!
+//! The TCP console ([`crate::console`]) and mock backends drive the same model through four
+//! operations: [`Namespace::list`], [`Namespace::read`], [`Namespace::tail`] and
+//! [`Namespace::append`] (plus byte-level [`Namespace::read_bytes`] and
+//! [`Namespace::append_bytes`] for file-shaped backends). Paths resolve by exact match; anything not served is
+//! [`NsError::InvalidPath`], like the real queen (no NotFound distinction).
+//!
+//! ```text
+//!  /  gpu/{bridge,GPU-0,GPU-1}  log/queen.log  proc/*  queen/{ctl,lifecycle,telemetry,..}
+//!     trace  updates  shard  worker/<id>/telemetry  host/<provider>/..  [policy actions]
+//! ```
+
+mod bytes;
+mod control_plane;
+mod error;
+mod gpu;
+mod host;
+mod json;
+mod lifecycle;
+mod log;
+mod policy;
+mod proc;
+mod sidecar;
+mod telemetry;
+mod workers;
+
+use std::collections::{BTreeMap, HashMap};
+
+use cohesix_core::role::Role;
+
+pub use bytes::ReadError;
+pub use control_plane::{Exports, Leases, Schedule};
+pub use error::{NsError, NsResult};
+pub use gpu::Gpu;
+pub use host::Host;
+pub use json::{parse_queen_ctl, Budget, GpuLeaseSpec, QueenCtl};
+pub use lifecycle::{LifeState, Lifecycle};
+pub use log::{QueenLog, SNAPSHOT_LINES};
+pub use policy::{ApprovalState, Policy};
+pub use sidecar::Sidecars;
+pub use telemetry::{Device, Ingest, Ring, RING_BYTES_PER_WORKER};
+pub use workers::{shard_label, Worker};
+
+/// Optional namespace surfaces. [`Features::shipped`] matches the real 0.3.0-alpha2 queen;
+/// [`Features::full`] adds the 0.9 surfaces the host tools drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Features {
+    /// `/queen/{schedule,lease,export}/ctl` and `/proc/{schedule,lease}/*`.
+    pub control_plane: bool,
+    /// `/policy` and `/actions` with approval gating of `/queen/ctl` and systemd restarts.
+    pub policy: bool,
+    /// `/host/tickets/*`.
+    pub host_tickets: bool,
+    /// `/queen/export/lora_jobs/...` and `/gpu/models/...`.
+    pub peft: bool,
+    /// `/bus/<adapter>/...` and `/lora/<adapter>/...` sidecars.
+    pub sidecars: bool,
+}
+
+impl Features {
+    /// Surfaces of the real queen build (no policy, no control plane, no PEFT exports).
+    pub const fn shipped() -> Self {
+        Self {
+            control_plane: false,
+            policy: false,
+            host_tickets: false,
+            peft: false,
+            sidecars: false,
+        }
+    }
+
+    /// Every surface the simulator knows.
+    pub const fn full() -> Self {
+        Self {
+            control_plane: true,
+            policy: true,
+            host_tickets: true,
+            peft: true,
+            sidecars: true,
+        }
+    }
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Self::full()
+    }
+}
+
+/// Who performs a write, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// Attached role.
+    pub role: Role,
+    /// Server time in ms.
+    pub now_ms: u64,
+}
+
+impl Caller {
+    /// A queen caller at `now_ms`.
+    pub fn queen(now_ms: u64) -> Self {
+        Self {
+            role: Role::Queen,
+            now_ms,
+        }
+    }
+}
+
+/// Per-session TAIL cursors (path → absolute line number already delivered).
+#[derive(Debug, Clone, Default)]
+pub struct Cursors {
+    map: HashMap<String, u64>,
+}
+
+impl Cursors {
+    fn get(&self, path: &str) -> u64 {
+        self.map.get(path).copied().unwrap_or(0)
+    }
+
+    fn set(&mut self, path: &str, at: u64) {
+        self.map.insert(path.to_string(), at);
+    }
+}
+
+/// Splits an absolute path into components; `None` for anything the queen would not match
+/// (relative, empty or `.`/`..` components, trailing `/`).
+pub fn components(path: &str) -> Option<Vec<&str>> {
+    let rest = path.strip_prefix('/')?;
+    if rest.is_empty() {
+        return Some(Vec::new());
+    }
+    let parts: Vec<&str> = rest.split('/').collect();
+    parts
+        .iter()
+        .all(|c| !c.is_empty() && *c != "." && *c != "..")
+        .then_some(parts)
+}
+
+/// The whole namespace state of one simulated queen.
+#[derive(Debug, Clone)]
+pub struct Namespace {
+    features: Features,
+    seed: u64,
+    log: QueenLog,
+    lifecycle: Lifecycle,
+    workers: Vec<Worker>,
+    next_worker: u32,
+    gpus: Vec<Gpu>,
+    models_active: Vec<String>,
+    ingest: Ingest,
+    schedule: Schedule,
+    leases: Leases,
+    exports: Exports,
+    policy: Policy,
+    host: Host,
+    trace: Vec<String>,
+    binds: Vec<(String, String)>,
+    mounts: Vec<(String, String)>,
+    lora_jobs: BTreeMap<String, Vec<(String, Vec<String>)>>,
+    sidecars: Sidecars,
+}
+
+impl Namespace {
+    /// A freshly booted queen with the demo tree; `seed` varies the synthetic numbers.
+    pub fn new(features: Features, seed: u64) -> Self {
+        let mut log = QueenLog::default();
+        log.push(format!(
+            "[INFO  root-task] boot complete manifest.sha256={}",
+            cohesix_generated::MANIFEST_SHA256
+        ));
+        log.push("[INFO  lifecycle] state=ONLINE reason=boot-complete");
+        log.push(format!(
+            "[INFO  net-console] listening on 0.0.0.0:{}",
+            cohesix_generated::console::TCP_PORT
+        ));
+        let mut lora_jobs = BTreeMap::new();
+        lora_jobs.insert(
+            "job_8932".to_string(),
+            vec![
+                (
+                    "telemetry.cbor".to_string(),
+                    vec!["telemetry-v1".to_string()],
+                ),
+                (
+                    "base_model.ref".to_string(),
+                    vec!["vision-base-v1".to_string()],
+                ),
+                (
+                    "policy.toml".to_string(),
+                    vec!["[policy]".to_string(), "name = \"default\"".to_string()],
+                ),
+            ],
+        );
+        Self {
+            features,
+            seed,
+            log,
+            lifecycle: Lifecycle::default(),
+            workers: Vec::new(),
+            next_worker: 1,
+            gpus: vec![Gpu::mock("GPU-0"), Gpu::mock("GPU-1")],
+            models_active: Vec::new(),
+            ingest: Ingest::default(),
+            schedule: Schedule::default(),
+            leases: Leases::default(),
+            exports: Exports::default(),
+            policy: Policy::default(),
+            host: Host::new(features.host_tickets),
+            trace: Vec::new(),
+            binds: Vec::new(),
+            mounts: Vec::new(),
+            lora_jobs,
+            sidecars: Sidecars::default(),
+        }
+    }
+
+    /// Enabled surfaces.
+    pub fn features(&self) -> Features {
+        self.features
+    }
+
+    /// Current lifecycle.
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    /// Live worker ids in spawn order.
+    pub fn worker_ids(&self) -> Vec<String> {
+        self.workers.iter().map(|w| w.id.clone()).collect()
+    }
+
+    /// Recorded `bind` requests as (from, to).
+    pub fn binds(&self) -> &[(String, String)] {
+        &self.binds
+    }
+
+    /// Recorded `mount` requests as (service, at).
+    pub fn mounts(&self) -> &[(String, String)] {
+        &self.mounts
+    }
+
+    /// Appends a system line to `/log/queen.log`.
+    pub fn log_line(&mut self, line: impl Into<String>) {
+        self.log.push(line);
+    }
+
+    /// Snapshot for the LOG verb (newest [`SNAPSHOT_LINES`] lines).
+    pub fn log_snapshot(&self) -> Vec<String> {
+        self.log.snapshot()
+    }
+
+    /// Directory entries of `path`, in server order.
+    pub fn list(&self, path: &str) -> NsResult<Vec<String>> {
+        let c = components(path).ok_or(NsError::InvalidPath)?;
+        let strs = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let out = match c.as_slice() {
+            [] => {
+                let mut root = strs(&[
+                    "gpu", "kmesg", "log", "proc", "queen", "trace", "updates", "shard", "worker",
+                    "host",
+                ]);
+                if self.features.sidecars {
+                    root.extend(strs(&["bus", "lora"]));
+                }
+                if self.features.policy {
+                    root.extend(strs(&["policy", "actions"]));
+                }
+                Some(root)
+            }
+            ["log"] => Some(strs(&["queen.log"])),
+            ["trace"] => Some(strs(&["ctl", "events"])),
+            ["updates"] => Some(Vec::new()),
+            ["shard"] => return Err(NsError::BufferFull),
+            ["worker"] => Some(self.worker_ids()),
+            ["queen", rest @ ..] => self.queen_list(rest),
+            ["proc", rest @ ..] => self.proc_list(rest),
+            ["gpu", rest @ ..] => self.gpu_list(rest),
+            ["host", ..] => self.host.list(path),
+            ["bus" | "lora", ..] if self.features.sidecars => self.sidecar_list(&c),
+            ["policy"] if self.features.policy => Some(strs(&["ctl", "rules"])),
+            ["actions"] if self.features.policy => {
+                let mut v = vec!["queue".to_string()];
+                v.extend(self.policy.ids());
+                Some(v)
+            }
+            ["actions", id] if self.features.policy && self.policy.status(id).is_some() => {
+                Some(strs(&["status"]))
+            }
+            _ => None,
+        };
+        out.ok_or(NsError::InvalidPath)
+    }
+
+    fn queen_list(&self, rest: &[&str]) -> Option<Vec<String>> {
+        let strs = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let cp = self.features.control_plane;
+        match rest {
+            [] => {
+                let mut v = strs(&["ctl", "lifecycle", "telemetry"]);
+                if cp {
+                    v.extend(strs(&["schedule", "lease", "export"]));
+                }
+                Some(v)
+            }
+            ["lifecycle"] => Some(strs(&["ctl"])),
+            ["schedule" | "lease"] if cp => Some(strs(&["ctl"])),
+            ["export"] if cp || self.features.peft => {
+                let mut v = Vec::new();
+                if cp {
+                    v.push("ctl".to_string());
+                }
+                if self.features.peft {
+                    v.push("lora_jobs".to_string());
+                }
+                Some(v)
+            }
+            ["export", "lora_jobs"] if self.features.peft => {
+                Some(self.lora_jobs.keys().cloned().collect())
+            }
+            ["export", "lora_jobs", job] if self.features.peft => self
+                .lora_jobs
+                .get(*job)
+                .map(|files| files.iter().map(|(n, _)| n.clone()).collect()),
+            ["telemetry"] => Some(self.ingest.devices.keys().cloned().collect()),
+            ["telemetry", dev] => self
+                .ingest
+                .devices
+                .get(*dev)
+                .map(|_| strs(&["ctl", "latest", "seg"])),
+            ["telemetry", dev, "seg"] => self.ingest.devices.get(*dev).map(Device::segment_ids),
+            _ => None,
+        }
+    }
+
+    /// Lines of the file at `path` (CAT). `now_ms` feeds time-derived `/proc` nodes.
+    pub fn read(&self, path: &str, now_ms: u64) -> NsResult<Vec<String>> {
+        let c = components(path).ok_or(NsError::InvalidPath)?;
+        let out = match c.as_slice() {
+            ["log", "queen.log"] => Some(self.log.lines().map(str::to_owned).collect()),
+            ["trace", "events"] => Some(self.trace.clone()),
+            ["proc", rest @ ..] => self.proc_read(rest, now_ms),
+            ["gpu", rest @ ..] => self.gpu_read(rest),
+            ["host", ..] => self.host.read(path),
+            ["bus" | "lora", ..] if self.features.sidecars => self.sidecar_read(&c),
+            ["queen", "telemetry", dev, "latest"] => self
+                .ingest
+                .devices
+                .get(*dev)
+                .map(|d| d.latest().map(str::to_owned).into_iter().collect()),
+            ["queen", "telemetry", dev, "seg", seg] => self
+                .ingest
+                .devices
+                .get(*dev)
+                .and_then(|d| d.segment_lines(seg)),
+            ["queen", "export", "lora_jobs", job, file] if self.features.peft => self
+                .lora_jobs
+                .get(*job)
+                .and_then(|files| files.iter().find(|(n, _)| n == file))
+                .map(|(_, lines)| lines.clone()),
+            ["policy", "rules"] if self.features.policy => Some(self.policy.rules()),
+            ["actions", id, "status"] if self.features.policy => self.policy.status(id),
+            _ => None,
+        };
+        out.ok_or(NsError::InvalidPath)
+    }
+
+    /// TAIL: lines added since this session's cursor for `path`; advances the cursor.
+    pub fn tail(
+        &mut self,
+        path: &str,
+        cursors: &mut Cursors,
+        now_ms: u64,
+    ) -> NsResult<Vec<String>> {
+        let c = components(path).ok_or(NsError::InvalidPath)?;
+        match c.as_slice() {
+            ["log", "queen.log"] => {
+                let (lines, end) = self.log.since(cursors.get(path));
+                cursors.set(path, end);
+                Ok(lines)
+            }
+            ["proc", "ingest", "watch"] => Ok(vec![self.watch_line(now_ms)]),
+            ["worker", id, "telemetry"] => self.ring_tail(id, None, path, cursors),
+            ["shard", ll, "worker", id, "telemetry"] => self.ring_tail(id, Some(ll), path, cursors),
+            _ => Err(NsError::InvalidPath),
+        }
+    }
+
+    /// Appends `payload` to `path` as `caller`; returns the payload byte count.
+    pub fn append(&mut self, path: &str, payload: &str, caller: &Caller) -> NsResult<usize> {
+        let c = components(path).ok_or(NsError::InvalidPath)?;
+        if caller.role.is_worker() && !matches!(c.first(), Some(&"bus") | Some(&"lora")) {
+            return Err(NsError::Denied);
+        }
+        match c.as_slice() {
+            ["log", "queen.log"] => self.log.push(payload),
+            ["trace", "ctl"] => self.trace.push(payload.to_string()),
+            ["queen", "ctl"] => {
+                self.gate(path)?;
+                self.queen_ctl(payload)?;
+            }
+            ["queen", "lifecycle", "ctl"] => {
+                let state = self.lifecycle.apply(payload, caller.now_ms)?;
+                self.log.push(format!(
+                    "[INFO  lifecycle] state={} reason={}",
+                    state.label(),
+                    payload.trim()
+                ));
+            }
+            ["queen", "schedule", "ctl"] if self.features.control_plane => {
+                self.schedule.append(payload)?
+            }
+            ["queen", "lease", "ctl"] if self.features.control_plane => {
+                self.leases.append(payload)?
+            }
+            ["queen", "export", "ctl"] if self.features.control_plane => {
+                self.exports.append(payload)?
+            }
+            ["queen", "telemetry", dev, "ctl"] => {
+                if !json::is_token(dev, cohesix_generated::console::MAX_ID_LEN) {
+                    return Err(NsError::InvalidPath);
+                }
+                let seg = self
+                    .ingest
+                    .devices
+                    .entry(dev.to_string())
+                    .or_default()
+                    .new_segment(payload)?;
+                self.log
+                    .push(format!("[INFO  telemetry] device={dev} new segment {seg}"));
+            }
+            ["queen", "telemetry", dev, "latest"] if self.ingest.devices.contains_key(*dev) => {
+                return Err(NsError::Denied)
+            }
+            ["queen", "telemetry", dev, "seg", seg] => self
+                .ingest
+                .devices
+                .get_mut(*dev)
+                .ok_or(NsError::InvalidPath)?
+                .append(seg, payload)?,
+            ["worker", id, "telemetry"] => self.ring_append(id, None, payload)?,
+            ["shard", ll, "worker", id, "telemetry"] => self.ring_append(id, Some(ll), payload)?,
+            ["gpu", rest @ ..] => self.gpu_append(rest, payload)?,
+            ["host", ..] if self.host.is_control(path) => {
+                self.gate(path)?;
+                self.host.append(path, payload)?;
+                self.log.push(format!("[INFO  host] write path={path}"));
+            }
+            ["bus" | "lora", ..] if self.features.sidecars => {
+                self.sidecar_append(&c, payload, caller.role)?
+            }
+            ["actions", "queue"] if self.features.policy => self.policy.enqueue(payload)?,
+            ["policy", "ctl"] if self.features.policy => {
+                if !matches!(
+                    serde_json::from_str::<serde_json::Value>(payload),
+                    Ok(serde_json::Value::Object(_))
+                ) {
+                    return Err(NsError::InvalidPayload);
+                }
+                self.policy.ctl.push(payload.to_string());
+            }
+            _ => {
+                // Existing read-only files refuse writes with EPERM; unknown paths are invalid.
+                return Err(match self.read(path, caller.now_ms) {
+                    Ok(_) => NsError::Denied,
+                    Err(e) => e,
+                });
+            }
+        }
+        Ok(payload.len())
+    }
+
+    /// Policy gate for gated paths (only when the policy surface is on).
+    fn gate(&mut self, path: &str) -> NsResult<()> {
+        if !self.features.policy {
+            return Ok(());
+        }
+        self.policy.admit(path).map_err(|rule| {
+            self.log
+                .push(format!("policy-deny rule={rule} path={path} error=EPERM"));
+            NsError::Denied
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+//! PolicyFS: `/policy/rules`, `/policy/ctl`, `/actions/queue` and `/actions/<id>/status`.
+//! Approvals are single-use: a gated append consumes the oldest queued approval for its path.
+
+use cohesix_generated::console::MAX_ID_LEN;
+
+use super::error::{NsError, NsResult};
+use super::json::{is_token, parse_strict, ApprovalRequest};
+
+/// Policy rules of the 0.9 manifest: (rule id, gated path pattern; `*` = one component).
+pub const RULES: [(&str, &str); 2] = [
+    ("queen-ctl", "/queen/ctl"),
+    ("systemd-restart", "/host/systemd/*/restart"),
+];
+
+/// Approval lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalState {
+    /// Waiting for a gated write.
+    Queued,
+    /// Used by one gated write.
+    Consumed,
+}
+
+/// One queued approval.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    /// Approval id.
+    pub id: String,
+    /// Gated path it applies to.
+    pub target: String,
+    /// `true` for `approve`, `false` for `deny`.
+    pub approve: bool,
+    /// State.
+    pub state: ApprovalState,
+}
+
+/// Rule match: `*` matches exactly one path component.
+pub fn rule_matches(pattern: &str, path: &str) -> bool {
+    let p: Vec<&str> = pattern.split('/').collect();
+    let q: Vec<&str> = path.split('/').collect();
+    p.len() == q.len() && p.iter().zip(&q).all(|(a, b)| *a == "*" || a == b)
+}
+
+/// The rule gating `path`, if any.
+pub fn gating_rule(path: &str) -> Option<&'static str> {
+    RULES
+        .iter()
+        .find(|(_, pat)| rule_matches(pat, path))
+        .map(|(id, _)| *id)
+}
+
+/// Policy state.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Approvals in queue order.
+    pub approvals: Vec<Approval>,
+    /// Lines appended to `/policy/ctl`.
+    pub ctl: Vec<String>,
+}
+
+impl Policy {
+    /// `/policy/rules` content.
+    pub fn rules(&self) -> Vec<String> {
+        RULES
+            .iter()
+            .map(|(id, target)| format!("rule id={id} target={target}"))
+            .collect()
+    }
+
+    /// Appends an approval request (`/actions/queue`).
+    pub fn enqueue(&mut self, payload: &str) -> NsResult<()> {
+        let req: ApprovalRequest = parse_strict(payload)?;
+        let approve = match req.decision.to_ascii_lowercase().as_str() {
+            "approve" => true,
+            "deny" => false,
+            _ => return Err(NsError::InvalidPayload),
+        };
+        if !is_token(&req.id, MAX_ID_LEN)
+            || cohesix_core::path::validate_path(&req.target).is_err()
+            || self.approvals.iter().any(|a| a.id == req.id)
+        {
+            return Err(NsError::InvalidPayload);
+        }
+        self.approvals.push(Approval {
+            id: req.id,
+            target: req.target,
+            approve,
+            state: ApprovalState::Queued,
+        });
+        Ok(())
+    }
+
+    /// Checks a write to `path`; gated paths consume one queued approval.
+    /// Returns the denying rule id on refusal.
+    pub fn admit(&mut self, path: &str) -> Result<(), &'static str> {
+        let Some(rule) = gating_rule(path) else {
+            return Ok(());
+        };
+        let Some(a) = self
+            .approvals
+            .iter_mut()
+            .find(|a| a.state == ApprovalState::Queued && a.target == path)
+        else {
+            return Err(rule);
+        };
+        a.state = ApprovalState::Consumed;
+        if a.approve {
+            Ok(())
+        } else {
+            Err(rule)
+        }
+    }
+
+    /// `/actions/<id>/status` content.
+    pub fn status(&self, id: &str) -> Option<Vec<String>> {
+        self.approvals.iter().find(|a| a.id == id).map(|a| {
+            let state = match a.state {
+                ApprovalState::Queued => "queued",
+                ApprovalState::Consumed => "consumed",
+            };
+            let decision = if a.approve { "approve" } else { "deny" };
+            vec![format!(
+                "state={state} id={} decision={decision} target={}",
+                a.id, a.target
+            )]
+        })
+    }
+
+    /// Approval ids in queue order.
+    pub fn ids(&self) -> Vec<String> {
+        self.approvals.iter().map(|a| a.id.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approvals_are_single_use() {
+        let mut p = Policy::default();
+        let path = "/host/systemd/cohesix-agent.service/restart";
+        assert_eq!(p.admit(path), Err("systemd-restart"));
+        p.enqueue(&format!(
+            r#"{{"id":"approval-1","target":"{path}","decision":"approve"}}"#
+        ))
+        .unwrap();
+        assert!(p.status("approval-1").unwrap()[0].contains("state=queued"));
+        assert_eq!(p.admit(path), Ok(()));
+        assert!(p.status("approval-1").unwrap()[0].contains("state=consumed"));
+        assert_eq!(p.admit(path), Err("systemd-restart"));
+        assert_eq!(p.admit("/log/queen.log"), Ok(()));
+    }
+
+    #[test]
+    fn deny_decision_and_bad_requests() {
+        let mut p = Policy::default();
+        p.enqueue(r#"{"id":"d1","target":"/queen/ctl","decision":"deny"}"#)
+            .unwrap();
+        assert_eq!(p.admit("/queen/ctl"), Err("queen-ctl"));
+        assert!(p
+            .enqueue(r#"{"id":"d1","target":"/queen/ctl","decision":"approve"}"#)
+            .is_err());
+        assert!(p
+            .enqueue(r#"{"id":"x","target":"/queen/ctl","decision":"maybe"}"#)
+            .is_err());
+        assert!(p
+            .enqueue(r#"{"id":"y","target":"/queen/ctl","decision":"approve","n":1}"#)
+            .is_err());
+        assert!(!rule_matches(
+            "/host/systemd/*/restart",
+            "/host/systemd/a/b/restart"
+        ));
+    }
+}

@@ -1,0 +1,156 @@
+//! Workers: `/queen/ctl` effects (spawn, kill, bind, mount) and worker telemetry rings under
+//! `/worker/<id>/telemetry` and `/shard/<ll>/worker/<id>/telemetry`.
+
+use sha2::{Digest, Sha256};
+
+use cohesix_generated::console::MAX_ID_LEN;
+
+use super::error::{NsError, NsResult};
+use super::json::{is_token, parse_queen_ctl, QueenCtl};
+use super::{Cursors, Namespace, Ring};
+
+/// A spawned worker.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    /// `worker-<n>`.
+    pub id: String,
+    /// `heartbeat` or `gpu`.
+    pub kind: &'static str,
+    /// GPU holding this worker's lease.
+    pub gpu: Option<String>,
+    /// Telemetry ring.
+    pub ring: Ring,
+}
+
+/// Shard label of a worker id: first byte of SHA-256(id) as two lowercase hex digits.
+pub fn shard_label(id: &str) -> String {
+    let digest = Sha256::digest(id.as_bytes());
+    format!("{:02x}", digest[0])
+}
+
+fn valid_path(p: &str) -> bool {
+    cohesix_core::path::validate_path(p).is_ok()
+}
+
+impl Namespace {
+    pub(super) fn queen_ctl(&mut self, payload: &str) -> NsResult<()> {
+        match parse_queen_ctl(payload)? {
+            QueenCtl::SpawnHeartbeat { ticks, .. } => {
+                self.admit_spawn()?;
+                let id = self.new_worker("heartbeat", None);
+                self.log.push(format!(
+                    "[INFO  queen] spawned {id} kind=heartbeat ticks={ticks}"
+                ));
+            }
+            QueenCtl::SpawnGpu { lease, .. } => {
+                self.admit_spawn()?;
+                let gpu_idx = self
+                    .gpus
+                    .iter()
+                    .position(|g| g.id == lease.gpu_id)
+                    .ok_or(NsError::InvalidPayload)?;
+                let id = self.new_worker("gpu", Some(lease.gpu_id.clone()));
+                self.gpus[gpu_idx].set_lease(&lease, &id, "ACTIVE");
+                self.log.push(format!(
+                    "[INFO  queen] spawned {id} kind=gpu gpu_id={}",
+                    lease.gpu_id
+                ));
+            }
+            QueenCtl::Kill(id) => {
+                let pos = self
+                    .workers
+                    .iter()
+                    .position(|w| w.id == id)
+                    .ok_or(NsError::InvalidPath)?;
+                let w = self.workers.remove(pos);
+                if let Some(g) = w.gpu.and_then(|g| self.gpus.iter_mut().find(|x| x.id == g)) {
+                    g.release(&id);
+                }
+                self.log.push(format!("[INFO  queen] killed {id}"));
+            }
+            QueenCtl::Bind { from, to } => {
+                if !valid_path(&from) || !valid_path(&to) {
+                    return Err(NsError::InvalidPayload);
+                }
+                self.log.push(format!("[INFO  queen] bind {from} -> {to}"));
+                self.binds.push((from, to));
+            }
+            QueenCtl::Mount { service, at } => {
+                if !is_token(&service, MAX_ID_LEN) || !valid_path(&at) {
+                    return Err(NsError::InvalidPayload);
+                }
+                self.log
+                    .push(format!("[INFO  queen] mount {service} at {at}"));
+                self.mounts.push((service, at));
+            }
+        }
+        Ok(())
+    }
+
+    fn admit_spawn(&self) -> NsResult<()> {
+        if self.lifecycle.state.admits_work() {
+            Ok(())
+        } else {
+            Err(NsError::Denied)
+        }
+    }
+
+    fn new_worker(&mut self, kind: &'static str, gpu: Option<String>) -> String {
+        let id = format!("worker-{}", self.next_worker);
+        self.next_worker += 1;
+        self.workers.push(Worker {
+            id: id.clone(),
+            kind,
+            gpu,
+            ring: Ring::default(),
+        });
+        id
+    }
+
+    fn worker_mut(&mut self, id: &str, shard: Option<&str>) -> NsResult<&mut Worker> {
+        if shard.is_some_and(|ll| ll != shard_label(id)) {
+            return Err(NsError::InvalidPath);
+        }
+        self.workers
+            .iter_mut()
+            .find(|w| w.id == id)
+            .ok_or(NsError::InvalidPath)
+    }
+
+    pub(super) fn ring_append(
+        &mut self,
+        id: &str,
+        shard: Option<&str>,
+        payload: &str,
+    ) -> NsResult<()> {
+        let wrapped = self.worker_mut(id, shard)?.ring.push(payload);
+        if wrapped {
+            self.log.push(format!("telemetry ring wrap worker={id}"));
+        }
+        Ok(())
+    }
+
+    pub(super) fn ring_tail(
+        &mut self,
+        id: &str,
+        shard: Option<&str>,
+        path: &str,
+        cursors: &mut Cursors,
+    ) -> NsResult<Vec<String>> {
+        let cursor = cursors.get(path);
+        let (lines, end) = self.worker_mut(id, shard)?.ring.since(cursor);
+        cursors.set(path, end);
+        Ok(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_labels_match_regression_script() {
+        assert_eq!(shard_label("worker-1"), "13");
+        assert_eq!(shard_label("worker-2"), "1c");
+    }
+}
