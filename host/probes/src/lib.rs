@@ -1,1 +1,51 @@
-//! Host snapshot probes: systemd, containers, Kubernetes, NVIDIA, PEFT (in progress)
+//! Host snapshot probes: systemd, containers, Kubernetes, NVIDIA GPUs and the PEFT stack, in
+//! one normalised envelope rendered as NDJSON.
+//!
+//! ```text
+//!                   SnapshotOptions (units, namespace, selector, sources, ExecConfig)
+//!                                         │
+//!                          collect_host_snapshot (tokio::join!, concurrent)
+//!      ┌──────────────┬──────────────┬────┴─────────┬────────────────┬──────────────┐
+//!   systemd        docker           k8s          nvidia              peft
+//!   systemctl   Engine API ─┐   kube-rs API ─┐   NVML (dlopen) ─┐    python3 sys.path
+//!   show        (unix sock) │   (kubeconfig/ │   blocking pool  │    + *.dist-info/METADATA
+//!               fallback:   │    in-cluster) │   fallback:      │    + torch/version.py
+//!               docker ps ◄─┘   fallback:    │   nvidia-smi  ◄──┘      + /dev/nvidiaN
+//!                               kubectl ◄────┘   --query-gpu CSV
+//!      └──────────────┴──────────────┴────┬─────────┴────────────────┴──────────────┘
+//!                       ProbeResult{provider,status,data,error} × N
+//!                                         │  status rule (model::ProbeStatus::from_parts)
+//!                          HostSnapshot{captured_at_utc, results}
+//!                                         │
+//!                     snapshot_to_ndjson (sorted keys, compact, ASCII)
+//! ```
+//!
+//! * Every subprocess goes through [`exec::ExecConfig::run`]: program looked up on a
+//!   configurable search path (no process-global `PATH` changes), 5 s default timeout, capped
+//!   output; every API call is bounded by the same timeout.
+//! * Status rule: no error → `ok`; error with some data → `degraded`; error and no data →
+//!   `skipped` ([`model::has_data`] defines "some data").
+//! * Difference from upstream: no probe failure aborts the snapshot. Upstream raised out of
+//!   the whole snapshot on a subprocess timeout, invalid kubectl JSON or an `[N/A]` cell; here
+//!   each becomes that probe's `degraded`/`skipped` result with an error text.
+//! * Extra data beyond upstream (documented per module): `source` (which path answered),
+//!   `truncated`, `api_error` on fallback, `status_text` for containers, GPU `power_draw_w`,
+//!   `power_limit_w`, `mig_mode`, `driver_version`, and `torch_cuda` / `python` for peft.
+
+pub mod cli;
+pub mod docker;
+pub mod exec;
+pub mod k8s;
+pub mod model;
+pub mod ndjson;
+pub mod nvidia;
+pub mod options;
+pub mod peft;
+pub mod snapshot;
+pub mod systemd;
+pub mod time;
+
+pub use model::{HostSnapshot, ProbeResult, ProbeStatus};
+pub use ndjson::snapshot_to_ndjson;
+pub use options::{SnapshotOptions, SourceChoice};
+pub use snapshot::{collect_host_snapshot, collect_host_snapshot_blocking};

@@ -1,0 +1,291 @@
+//! PEFT runtime probe (provider `peft`): installed versions of the fine-tuning stack, read from
+//! distribution metadata without importing any of the packages.
+//!
+//! How: the configured interpreter (default `python3`) is asked only for `sys.path`
+//! (`python3 -c 'import sys; …'`, no third-party import). Each `sys.path` directory is scanned,
+//! in order, for `<name>-<version>.dist-info` (or `.egg-info`) entries; names compare after
+//! PEP 503 normalisation, the first match wins (as `importlib.metadata` does), and the version is
+//! the `Version:` header of its `METADATA`/`PKG-INFO` (else the one in the directory name).
+//!
+//! CUDA usability when torch is present, decided statically (torch is never imported):
+//! `cuda` is the CUDA version torch was built for (the `cuda` assignment in
+//! `torch/version.py`, `null` for CPU-only builds); `device_count` is the number of
+//! `/dev/nvidia<N>` device nodes, limited by `CUDA_VISIBLE_DEVICES` when set; `available` is
+//! `cuda != null && device_count > 0`. Unlike `torch.cuda.is_available()` this does not create
+//! a CUDA context, so a driver/runtime mismatch is not detected.
+//!
+//! Data: `{"python":path,"versions":{name:version|null},"torch_cuda":{"available","cuda",
+//! "device_count"}|null}`; any missing package → error `missing packages: <a, b>` (degraded).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use crate::model::ProbeResult;
+use crate::options::SnapshotOptions;
+
+/// Provider name.
+pub const PROVIDER: &str = "peft";
+/// Packages reported, in this order.
+pub const PACKAGES: [&str; 5] = [
+    "torch",
+    "transformers",
+    "peft",
+    "accelerate",
+    "bitsandbytes",
+];
+/// The code given to the interpreter: print `sys.path`, one entry per line.
+pub const SYS_PATH_CODE: &str = "import sys\nfor p in sys.path: print(p)";
+/// Largest metadata header block read per distribution.
+const MAX_METADATA_BYTES: usize = 64 * 1024;
+
+/// Runs the peft probe.
+///
+/// Cancel safety: dropping the future kills any child process it started; no state is kept
+/// between calls, so a later call starts afresh.
+pub async fn probe_peft(opts: &SnapshotOptions) -> ProbeResult {
+    let python = opts.python.as_str();
+    let Some(resolved) = opts.exec.find_program(python) else {
+        return ProbeResult::skipped(
+            PROVIDER,
+            format!("python interpreter unavailable: command not found: {python}"),
+        );
+    };
+    let out = match opts.exec.run(python, &["-c", SYS_PATH_CODE]).await {
+        Ok(out) if out.success() => out,
+        Ok(out) => return ProbeResult::skipped(PROVIDER, out.error_text()),
+        Err(e) => return ProbeResult::skipped(PROVIDER, e.to_string()),
+    };
+    let dirs: Vec<PathBuf> = out
+        .stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    let root = opts.system_root.clone();
+    let visible = opts.cuda_visible_devices.clone();
+    let scan = tokio::task::spawn_blocking(move || {
+        let found = find_distributions(&dirs, &PACKAGES);
+        let torch_cuda = found
+            .iter()
+            .find(|d| d.name == "torch")
+            .map(|torch| torch_cuda(&torch.site_dir, &root, visible.as_deref()));
+        (found, torch_cuda)
+    });
+    let (found, torch_cuda) = match tokio::time::timeout(opts.exec.timeout, scan).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(e)) => return ProbeResult::skipped(PROVIDER, format!("metadata scan failed: {e}")),
+        Err(_) => return ProbeResult::skipped(PROVIDER, "metadata scan timed out".to_owned()),
+    };
+    build_result(&resolved, &found, torch_cuda)
+}
+
+/// Builds the result from the scan (public for tests and other front-ends).
+#[must_use]
+pub fn build_result(
+    python: &Path,
+    found: &[Distribution],
+    torch_cuda: Option<Value>,
+) -> ProbeResult {
+    let mut versions = Map::new();
+    let mut missing = Vec::new();
+    for name in PACKAGES {
+        match found.iter().find(|d| d.name == name) {
+            Some(d) => {
+                versions.insert(name.into(), d.version.clone().into());
+            }
+            None => {
+                versions.insert(name.into(), Value::Null);
+                missing.push(name);
+            }
+        }
+    }
+    let data = json!({
+        "python": python.display().to_string(),
+        "versions": versions,
+        "torch_cuda": torch_cuda,
+    });
+    let error = (!missing.is_empty()).then(|| format!("missing packages: {}", missing.join(", ")));
+    ProbeResult::new(PROVIDER, data, error)
+}
+
+/// One installed distribution found on `sys.path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Distribution {
+    /// Normalised name (as in [`PACKAGES`]).
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// The `sys.path` directory holding it (its import root).
+    pub site_dir: PathBuf,
+}
+
+/// PEP 503 name normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
+#[must_use]
+pub fn normalise_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut pending_sep = false;
+    for ch in name.chars() {
+        if matches!(ch, '-' | '_' | '.') {
+            pending_sep = !out.is_empty();
+        } else {
+            if pending_sep {
+                out.push('-');
+                pending_sep = false;
+            }
+            out.push(ch.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// Finds the first distribution of each wanted name along `dirs`.
+#[must_use]
+pub fn find_distributions(dirs: &[PathBuf], wanted: &[&str]) -> Vec<Distribution> {
+    let mut found: Vec<Distribution> = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        for entry in names {
+            let Some((stem, kind)) = split_meta_dir(&entry) else {
+                continue;
+            };
+            let (raw_name, dir_version) = stem.split_once('-').unwrap_or((stem, ""));
+            let name = normalise_name(raw_name);
+            if !wanted.contains(&name.as_str()) || found.iter().any(|d| d.name == name) {
+                continue;
+            }
+            let meta_path = dir.join(&entry);
+            let version = read_version(&meta_path, kind).or_else(|| {
+                let v = dir_version.split('-').next().unwrap_or_default();
+                (!v.is_empty()).then(|| v.to_owned())
+            });
+            if let Some(version) = version {
+                found.push(Distribution {
+                    name,
+                    version,
+                    site_dir: dir.clone(),
+                });
+            }
+        }
+    }
+    found
+}
+
+#[derive(Clone, Copy)]
+enum MetaKind {
+    DistInfo,
+    EggInfo,
+}
+
+fn split_meta_dir(entry: &str) -> Option<(&str, MetaKind)> {
+    if let Some(stem) = entry.strip_suffix(".dist-info") {
+        return Some((stem, MetaKind::DistInfo));
+    }
+    entry
+        .strip_suffix(".egg-info")
+        .map(|stem| (stem, MetaKind::EggInfo))
+}
+
+/// Reads the `Version:` header of a metadata directory (or egg-info file).
+fn read_version(path: &Path, kind: MetaKind) -> Option<String> {
+    let file = match kind {
+        MetaKind::DistInfo => path.join("METADATA"),
+        MetaKind::EggInfo if path.is_dir() => path.join("PKG-INFO"),
+        MetaKind::EggInfo => path.to_path_buf(),
+    };
+    let text = read_prefix(&file, MAX_METADATA_BYTES)?;
+    header_value(&text, "Version")
+}
+
+/// Value of an RFC 822-style header in the header block (before the first blank line).
+#[must_use]
+pub fn header_value(text: &str, header: &str) -> Option<String> {
+    text.lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(header))
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn read_prefix(path: &Path, max: usize) -> Option<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::new();
+    file.take(u64::try_from(max).unwrap_or(u64::MAX))
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// The static CUDA verdict for a torch installed under `site_dir` (see the module docs).
+#[must_use]
+pub fn torch_cuda(site_dir: &Path, system_root: &Path, visible: Option<&str>) -> Value {
+    let cuda = read_prefix(
+        &site_dir.join("torch").join("version.py"),
+        MAX_METADATA_BYTES,
+    )
+    .and_then(|text| torch_cuda_version(&text));
+    let nodes = count_device_nodes(&system_root.join("dev"));
+    let device_count = match visible {
+        Some(list) => nodes.min(visible_count(list)),
+        None => nodes,
+    };
+    json!({
+        "available": cuda.is_some() && device_count > 0,
+        "cuda": cuda,
+        "device_count": device_count,
+    })
+}
+
+/// Parses the `cuda` assignment of `torch/version.py` (`cuda = '12.1'`,
+/// `cuda: Optional[str] = '13.0'`, `cuda = None`).
+#[must_use]
+pub fn torch_cuda_version(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("cuda")?;
+        let rest = rest.trim_start();
+        if !(rest.starts_with('=') || rest.starts_with(':')) {
+            return None;
+        }
+        let (_, value) = rest.rsplit_once('=')?;
+        let value = value.split('#').next().unwrap_or_default().trim();
+        let unquoted = value
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .or_else(|| value.strip_prefix('"').and_then(|v| v.strip_suffix('"')))?;
+        (!unquoted.is_empty()).then(|| unquoted.to_owned())
+    })
+}
+
+/// Number of `nvidia<N>` device nodes in `dev`.
+fn count_device_nodes(dev: &Path) -> usize {
+    std::fs::read_dir(dev)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| {
+                    n.strip_prefix("nvidia")
+                        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Devices listed by `CUDA_VISIBLE_DEVICES` (entries up to the first invalid one, as CUDA does).
+fn visible_count(list: &str) -> usize {
+    list.split(',')
+        .map(str::trim)
+        .take_while(|e| !e.is_empty() && !e.starts_with('-'))
+        .count()
+}
