@@ -1,12 +1,40 @@
 //! Cohesix console protocol core: sans-IO, `no_std`, allocation-free, panic-free.
+//!
+//! The core never touches a socket or a clock: adapters (tokio, embassy) move bytes and time
+//! in and out, the core turns them into typed requests, replies and errors.
+//!
+//! ```text
+//!   caller                                             queen (TCP console)
+//!     |  Request::ls("/proc")                                ^
+//!     v                                                      |
+//!  request ──write_line──> "LS /proc" ──frame::encode_frame──┘  u32 LE len + line
+//!                                                             |
+//!  reply::classify <──frame() ── FrameDecoder<N>::push <──────┘  arbitrary chunks
+//!     |  Line::Ack / Line::End / Line::Text
+//!     v
+//!  session (state machine, reply assembly)   ticket (claims, MAC)   role
+//!
+//!  server side (simulator, tests):  payload ──command::parse_command──> Command | ParseError
+//! ```
+//!
+//! * [`frame`]: frame encoder and incremental decoder (spec §1).
+//! * [`request`]: verbs, checked request builders, wire-line rendering (spec §3.2).
+//! * [`path`]: client-side path validation (spec §5.1).
+//! * [`reply`]: ACK/END/text classification and `key=value` detail parsing (spec §3.3).
+//! * [`command`]: SRV-compatible console line parser (spec §1.4, §3.1).
+//! * [`error`]: error taxonomy grouped by who must act.
+//! * [`session`]: the sans-IO client session (AUTH, ATTACH, requests, reply assembly).
+//! * [`ticket`]: ticket claims, MAC, mint/verify and normalisation (spec §4).
+//! * [`role`]: console roles (spec §2.3).
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod command;
 pub mod error;
 pub mod frame;
 pub mod path;
-pub mod request;
-pub mod command;
 pub mod reply;
-pub mod ticket;
+pub mod request;
+pub mod role;
 pub mod session;
+pub mod ticket;
