@@ -18,24 +18,14 @@ pub const AUTH_TIMEOUT: Duration = Duration::from_millis(5000);
 /// Idle limit of an authenticated connection (architected-timer build, spec §2.5).
 pub const IDLE_TIMEOUT: Duration = Duration::from_millis(300_000);
 
-/// The shipped manifest's `[[tickets]]` secrets (spec §4.3). `cohesix_generated` does not
-/// carry ticket secrets yet, so they are listed here.
-pub const SHIPPED_TICKET_SECRETS: [(Role, &str); 5] = [
-    (Role::Queen, "bootstrap"),
-    (Role::WorkerHeartbeat, "worker"),
-    (Role::WorkerGpu, "worker-gpu"),
-    (Role::WorkerBus, "worker-bus"),
-    (Role::WorkerLora, "worker-lora"),
-];
-
 /// Error loading ticket secrets from a manifest.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ManifestError {
-    /// The TOML did not parse.
-    #[error("manifest is not valid TOML: {0}")]
-    Toml(String),
-    /// A `[[tickets]]` entry is malformed (missing role/secret, unknown role, secret > 224).
+    /// The manifest did not parse or broke a rule (file, line, column and rule; never a secret).
+    #[error(transparent)]
+    Invalid(#[from] cohesix_manifest::ManifestError),
+    /// A `[[tickets]]` entry names a role the console does not know, or its secret is too long.
     #[error("manifest [[tickets]] entry {index} is invalid: {why}")]
     Entry {
         /// Entry index.
@@ -62,39 +52,28 @@ impl fmt::Debug for SecretTable {
 }
 
 impl SecretTable {
-    /// Secrets of the shipped manifest.
+    /// Secrets of the project's manifest, as generated into `cohesix_generated::TICKETS`.
     pub fn shipped() -> Self {
-        Self {
-            keys: SHIPPED_TICKET_SECRETS
-                .iter()
-                .map(|(r, s)| (*r, TicketKey::from_secret(s.as_bytes())))
-                .collect(),
+        let mut keys: Vec<(Role, TicketKey)> = Vec::new();
+        for (label, secret) in cohesix_generated::TICKETS {
+            if let Some(role) = Role::from_label(label) {
+                if !keys.iter().any(|(r, _)| *r == role) {
+                    keys.push((role, TicketKey::from_secret(secret.as_bytes())));
+                }
+            }
         }
+        Self { keys }
     }
 
-    /// Reads `[[tickets]]` (`role`, `secret`) from a root-task manifest TOML.
-    pub fn from_manifest_toml(text: &str) -> Result<Self, ManifestError> {
-        let value: toml::Value = text
-            .parse()
-            .map_err(|e: toml::de::Error| ManifestError::Toml(e.message().to_string()))?;
-        let entries = value
-            .get("tickets")
-            .and_then(toml::Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+    /// Reads `[[tickets]]` from a root-task manifest, validated by the manifest compiler
+    /// (`file` names the source in errors). The first entry for a role wins, as on the queen.
+    pub fn from_manifest_toml(text: &str, file: &str) -> Result<Self, ManifestError> {
+        let manifest = cohesix_manifest::check_str(text, file)?;
         let mut keys: Vec<(Role, TicketKey)> = Vec::new();
-        for (index, e) in entries.iter().enumerate() {
+        for (index, t) in manifest.tickets.iter().enumerate() {
             let bad = |why| ManifestError::Entry { index, why };
-            let role = e
-                .get("role")
-                .and_then(toml::Value::as_str)
-                .ok_or(bad("missing role"))?;
-            let role = Role::from_label(role).ok_or(bad("unknown role"))?;
-            let secret = e
-                .get("secret")
-                .and_then(toml::Value::as_str)
-                .ok_or(bad("missing secret"))?;
-            let key = TicketKey::from_registered_secret(secret.as_bytes())
+            let role = Role::from_label(t.role.label()).ok_or(bad("unknown role"))?;
+            let key = TicketKey::from_registered_secret(t.secret.as_bytes())
                 .map_err(|_| bad("secret longer than 224 bytes"))?;
             if !keys.iter().any(|(r, _)| *r == role) {
                 keys.push((role, key));
@@ -175,19 +154,19 @@ mod tests {
 
     #[test]
     fn secrets_from_manifest_and_redaction() {
-        let t = SecretTable::from_manifest_toml(
-            "[[tickets]]\nrole = \"queen\"\nsecret = \"s3cr3t\"\n[[tickets]]\nrole = \"queen\"\nsecret = \"other\"\n",
-        )
-        .unwrap();
-        assert!(t.key(Role::Queen).is_some());
-        assert!(t.key(Role::WorkerGpu).is_none());
-        let dbg = format!("{t:?} {:?}", AuthToken::new("hunter2"));
-        assert!(!dbg.contains("s3cr3t") && !dbg.contains("hunter2"));
-        assert!(
-            SecretTable::from_manifest_toml("[[tickets]]\nrole = \"king\"\nsecret = \"x\"")
-                .is_err()
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/upstream/configs/root_task_regression.toml"
         );
-        assert!(SecretTable::from_manifest_toml("not toml = = =").is_err());
+        let text = std::fs::read_to_string(path).unwrap();
+        let t = SecretTable::from_manifest_toml(&text, "regression.toml").unwrap();
+        assert!(t.key(Role::Queen).is_some());
+        let dbg = format!("{t:?} {:?}", AuthToken::new("hunter2"));
+        assert!(!dbg.contains("bootstrap") && !dbg.contains("hunter2"));
+        let bad = text.replacen("role = \"queen\"", "role = \"king\"", 1);
+        let err = SecretTable::from_manifest_toml(&bad, "bad.toml").unwrap_err();
+        assert!(err.to_string().contains("bad.toml:"), "{err}");
+        assert!(SecretTable::from_manifest_toml("not toml = = =", "x.toml").is_err());
     }
 
     #[test]
@@ -197,10 +176,10 @@ mod tests {
             "/../../fixtures/upstream/configs/root_task.toml"
         );
         let text = std::fs::read_to_string(path).unwrap();
-        let from_file = SecretTable::from_manifest_toml(&text).unwrap();
+        let from_file = SecretTable::from_manifest_toml(&text, "root_task.toml").unwrap();
         let shipped = SecretTable::shipped();
         let payload = b"claims";
-        for (role, _) in SHIPPED_TICKET_SECRETS {
+        for role in cohesix_core::role::ALL_ROLES {
             let mac = shipped.key(role).unwrap().mac(payload);
             assert!(
                 from_file.key(role).unwrap().verify(payload, &mac).is_ok(),
