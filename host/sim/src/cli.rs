@@ -105,9 +105,11 @@ pub fn build_config(args: &Args, env_allows_insecure: bool) -> Result<SimConfig,
                 path: path.clone(),
                 why: e.to_string(),
             })?;
-            SecretTable::from_manifest_toml(&text, &path.display().to_string()).map_err(|e| CliError::Manifest {
-                path: path.clone(),
-                why: e.to_string(),
+            SecretTable::from_manifest_toml(&text, &path.display().to_string()).map_err(|e| {
+                CliError::Manifest {
+                    path: path.clone(),
+                    why: e.to_string(),
+                }
             })?
         }
     };
