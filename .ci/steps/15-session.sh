@@ -16,3 +16,13 @@ cargo build --manifest-path core/probe/Cargo.toml --target "$TARGET" --release \
 
 echo "--- cohesix-core testkit builds for $TARGET (no_std, no alloc)"
 cargo build -p cohesix-core --target "$TARGET" --features testkit
+
+echo "--- footprint budget: minimal client (.text <= 16 KiB, .data+.bss <= 2 KiB)"
+command -v size >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq binutils >/dev/null; }
+size -A "target/probe/$TARGET/release/probe-client" | awk '
+    $1 == ".text" { text = $2 } $1 == ".data" { data = $2 } $1 == ".bss" { bss = $2 }
+    END {
+        printf "probe-client: .text=%d B  .data=%d B  .bss=%d B  static RAM=%d B\n", text, data, bss, data + bss
+        if (text > 16384) { print "FAIL: .text over 16 KiB"; exit 1 }
+        if (data + bss > 2048) { print "FAIL: static RAM over 2 KiB"; exit 1 }
+    }'

@@ -347,7 +347,6 @@ impl<const N: usize> FrameDecoder<N> {
         Ok((used, self.buf.get(..self.len)))
     }
 
-    #[cold]
     #[inline(never)]
     fn push_slow(&mut self, input: &[u8]) -> (usize, Result<(), FrameDecodeError>) {
         let mut used = 0usize;

@@ -1,5 +1,6 @@
 //! The shared conformance scenario (`testkit::CONFORMANCE`) through the core session, with
-//! every pipelining depth and input split, so adapters can rely on the table.
+//! every pipelining depth and input split, against the model in its default mode and in its
+//! real-queen reorder mode, so adapters can rely on the table.
 
 use cohesix_core::role::Role;
 use cohesix_core::session::testkit::{Pair, Server, ServerConfig, CONFORMANCE, TOKEN};
@@ -13,10 +14,12 @@ struct Reply {
     ok: bool,
 }
 
-fn run(max_in_flight: u8, chunk: usize) -> Vec<Reply> {
+fn run(max_in_flight: u8, chunk: usize, reorder: bool) -> Vec<Reply> {
     let creds = Credentials::new(TOKEN, Role::Queen, None).unwrap();
     let s = Session::new(Config::new().with_max_in_flight(max_in_flight), creds).unwrap();
-    let mut p = Pair::new(s, Server::new(ServerConfig::new()));
+    let mut server = ServerConfig::new();
+    server.real_queen_reorder = reorder;
+    let mut p = Pair::new(s, Server::new(server));
     p.chunk = chunk;
     let mut replies: Vec<Reply> = CONFORMANCE.iter().map(|_| Reply::default()).collect();
     let mut closed = None;
@@ -47,9 +50,12 @@ fn run(max_in_flight: u8, chunk: usize) -> Vec<Reply> {
 
 #[test]
 fn conformance_table_holds_for_the_core() {
-    for max in [1u8, 3, 8] {
+    for (max, reorder) in [1u8, 3, 8]
+        .into_iter()
+        .flat_map(|m| [(m, false), (m, true)])
+    {
         for chunk in [1usize, 7, 512] {
-            let replies = run(max, chunk);
+            let replies = run(max, chunk, reorder);
             for (step, got) in CONFORMANCE.iter().zip(&replies) {
                 let want = Reply {
                     ack: step.ack.map(str::to_string),
@@ -57,7 +63,11 @@ fn conformance_table_holds_for_the_core() {
                     refusal: step.refusal.map(str::to_string),
                     ok: step.refusal.is_none(),
                 };
-                assert_eq!(got, &want, "{:?} max={max} chunk={chunk}", step.request);
+                assert_eq!(
+                    got, &want,
+                    "{:?} max={max} chunk={chunk} reorder={reorder}",
+                    step.request
+                );
             }
         }
     }

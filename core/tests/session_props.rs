@@ -146,11 +146,17 @@ proptest! {
     }
 
     #[test]
-    fn model_replies_are_split_invariant(max in 1u8..=8, chunk in 1usize..64) {
+    fn model_replies_are_split_invariant(
+        max in 1u8..=8,
+        chunk in 1usize..64,
+        reorder in any::<bool>(),
+    ) {
         let run = |chunk: usize| {
             let creds = Credentials::new(TOKEN, Role::Queen, None).unwrap();
             let s = Session::new(Config::new().with_max_in_flight(max), creds).unwrap();
-            let mut p = Pair::new(s, Server::new(ServerConfig::new()));
+            let mut server = ServerConfig::new();
+            server.real_queen_reorder = reorder;
+            let mut p = Pair::new(s, Server::new(server));
             p.chunk = chunk;
             let mut log = Vec::new();
             p.drive(&mut |e| log.push(format!("{e:?}")));

@@ -178,7 +178,8 @@ fn ping_in_either_order() {
 
 #[test]
 fn pong_is_matched_to_the_ping_even_after_a_later_ack() {
-    // Priority queue reordering: OK PING, OK LS overtake PONG (spec §2.5).
+    // Priority queue reordering: OK PING, OK LS overtake PONG (spec §2.5). The PING completes
+    // on its ack; the late PONG is consumed silently, never counted as LS data.
     let mut s = attached_session();
     let mut tx = [0u8; TRANSMIT_BUF_LEN];
     let ping = s.send(&Request::Ping).unwrap();
@@ -199,8 +200,8 @@ fn pong_is_matched_to_the_ping_even_after_a_later_ack() {
         log,
         [
             format!("ack {ping} PING: OK PING reply=pong"),
-            format!("ack {ls} LS: OK LS path=/log entries=1"),
             format!("done {ping} PING ok lines=0"),
+            format!("ack {ls} LS: OK LS path=/log entries=1"),
             format!("data {ls}: queen.log"),
             format!("done {ls} LS ok lines=1"),
         ]

@@ -126,10 +126,10 @@ fn sim_config(token: &str) -> SimConfig {
     let mut c = SimConfig::loopback();
     c.features = Features::shipped();
     c.token = AuthToken::new(token);
-    c.secrets = SecretTable::from_manifest_toml(&format!(
-        "[[tickets]]\nrole = \"queen\"\nsecret = \"{QUEEN_SECRET}\"\n\
-         [[tickets]]\nrole = \"worker-heartbeat\"\nsecret = \"{TICKET_SECRET}\"\n"
-    ))
+    c.secrets = SecretTable::from_secrets([
+        (Role::Queen, QUEEN_SECRET),
+        (Role::WorkerHeartbeat, TICKET_SECRET),
+    ])
     .expect("secret table");
     c
 }

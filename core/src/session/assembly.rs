@@ -5,10 +5,14 @@
 //! | reply shape | verbs | complete when |
 //! |---|---|---|
 //! | stream | `LS` `CAT` `TAIL` `LOG` | `OK`, data lines, `END` (an `ERR` never has `END`) |
-//! | ping | `PING` | both `OK PING` and `PONG` arrived, in either order |
+//! | ping | `PING` | `OK PING` (a `PONG` before it is noted; one after it is owed, see below) |
 //! | fenced multi-line | `HELP` `BI` `CAPS` `MEM` `NETSTATS` `CACHELOG` `NETTEST` | the PING fence sent right after it completes; text before and after its `OK` is its data |
 //! | fenced write | `SPAWN` `KILL` | the PING fence completes (grace for a late `ERR <V>` after the `OK`) |
 //! | single ack | `ECHO` `TEST` | the `OK`/`ERR` line |
+//!
+//! A fence completes on its `OK PING` plus its `PONG`, or on its `OK PING` followed by any
+//! other line (processed normally afterwards, except an `ERR <V>` for the fence's SPAWN/KILL
+//! owner, which refuses it), or on its `OK PING` followed by `FENCE_QUIET_MS` of silence.
 //!
 //! * ACKs are matched on the label of the oldest frame still waiting for its ack;
 //!   `ERR PARSE` / `ERR FRAME` terminate that frame whatever its label.
@@ -17,7 +21,13 @@
 //! * An `OK <V>` that matches a *later* waiting frame means the queen dropped the frames
 //!   before it (it keeps only 8 inbound lines): those complete as
 //!   [`Outcome::NoReply`](super::Outcome::NoReply).
-//! * `PONG` goes to the oldest PING-type frame (user PING, fence, heartbeat) without one.
+//! * `PONG`: first to a fence waiting for it after its `OK PING`; else it pays one owed
+//!   PONG (`pong_credit`, left by PINGs that completed without theirs; the credit expires
+//!   when data of a later request shows the PONG will not come, except a `PONG` as that
+//!   request's first line); else, while no stream is open, it is noted on the oldest
+//!   PING-type frame not yet acked (PONG-first order); else it is data or stray.
+//! * `OK QUIT` while a stream is open (it overtook the data) waits for that stream's `END`
+//!   or the close.
 //! * Other text goes to the oldest open stream (acked, no `END` yet) or fenced multi-line
 //!   request; otherwise it is reported as [`Event::Stray`](super::Event::Stray) (pre-auth
 //!   flush lines, `ERR: NineDoor unavailable`, ...).
@@ -27,23 +37,112 @@ use crate::request::Verb;
 use crate::role::Role;
 
 use super::error::{AttachError, SessionError};
-use super::machine::{Done, Entry, Kind, Machine, Pending, Phase};
+use super::machine::{Done, Entry, Kind, Machine, Pending, Phase, FENCE_QUIET_MS};
 
-impl Machine {
+impl<const Q: usize, const W: usize, const E: usize> Machine<Q, W, E> {
     /// Feeds one classified inbound line.
     pub(super) fn on_line(&mut self, now: u64, line: Line<'_>) {
         if self.is_closed() {
             return;
         }
-        let handled = match line {
-            Line::Ack(ack) => self.on_ack(&ack),
-            Line::End => self.on_end(),
-            Line::Text(text) => self.on_text(text),
+        let pong = matches!(line, Line::Text(t) if is_pong(t));
+        let handled = match self.awaiting_fence() {
+            Some(fence) if pong => {
+                self.finish_ping(fence);
+                true
+            }
+            Some(fence) => {
+                self.late_refusal(fence, &line) || {
+                    self.settle_fence(fence);
+                    self.dispatch(&line)
+                }
+            }
+            None => self.dispatch(&line),
         };
         if handled {
             self.refresh_deadline(now);
         } else {
             self.push_event(Pending::Stray);
+        }
+        self.fence_quiet = match (self.awaiting_fence(), self.fence_quiet) {
+            (Some(f), Some((seq, at))) if f.seq == seq => Some((seq, at)),
+            (Some(f), _) => Some((
+                f.seq,
+                now.saturating_add(FENCE_QUIET_MS.min(self.config.op_timeout_ms)),
+            )),
+            (None, _) => None,
+        };
+        if self.quit_acked && !self.stream_open() {
+            self.close(None);
+        }
+    }
+
+    fn dispatch(&mut self, line: &Line<'_>) -> bool {
+        match line {
+            Line::Ack(ack) => self.on_ack(ack),
+            Line::End => self.on_end(),
+            Line::Text(text) => self.on_text(text),
+        }
+    }
+
+    /// An acked user stream (`LS`/`CAT`/`TAIL`/`LOG`) still waits for its `END`.
+    pub(super) fn stream_open(&self) -> bool {
+        self.wire
+            .iter()
+            .any(|e| e.acked && e.verb.is_stream() && e.user_id().is_some())
+    }
+
+    /// The fence whose `OK PING` arrived while its `PONG` has not.
+    pub(super) fn awaiting_fence(&self) -> Option<Entry> {
+        self.wire
+            .iter()
+            .find(|e| matches!(e.kind, Kind::Fence(_)) && e.acked && !e.pong)
+            .copied()
+    }
+
+    /// Completes a fence without its `PONG` (another line arrived, or the quiet deadline
+    /// passed): the queen has moved on, so its owner's reply is complete. The `PONG` is
+    /// still owed.
+    pub(super) fn settle_fence(&mut self, fence: Entry) {
+        self.owe_pong(fence.seq);
+        self.finish_ping(fence);
+    }
+
+    /// SPAWN/KILL grace: an `ERR <V>` for the fence's owner while the fence waits for its
+    /// `PONG` still refuses the owner.
+    fn late_refusal(&mut self, fence: Entry, line: &Line<'_>) -> bool {
+        let (Line::Ack(ack), Kind::Fence(Some(owner))) = (line, fence.kind) else {
+            return false;
+        };
+        let Some(o) = self
+            .wire
+            .iter()
+            .find(|o| o.kind == Kind::User(owner))
+            .copied()
+        else {
+            return false;
+        };
+        if ack.status != Status::Err || o.verb.ack_label() != ack.label {
+            return false;
+        }
+        self.remove(fence.seq);
+        self.owe_pong(fence.seq);
+        self.refuse(o);
+        true
+    }
+
+    /// The PING `seq` completed without its `PONG`: accept one later `PONG` silently.
+    fn owe_pong(&mut self, seq: u32) {
+        self.pong_credit = self.pong_credit.saturating_add(1);
+        self.pong_owed_seq = seq;
+    }
+
+    /// A data line or `END` of the request `seq` arrived. The queen delivers data lines in
+    /// order, so when `seq` was sent after every PING that still owes a `PONG`, those PONGs
+    /// would have come first: they were dropped, and the credit expires.
+    fn expire_credit_before(&mut self, seq: u32) {
+        if self.pong_credit > 0 && seq_after(seq, self.pong_owed_seq) {
+            self.pong_credit = 0;
         }
     }
 
@@ -162,14 +261,29 @@ impl Machine {
             }
             Kind::Quit => {
                 self.remove(e.seq);
-                self.close(None);
+                if self.stream_open() {
+                    // `OK QUIT` overtook an open stream: keep delivering its lines until
+                    // `END` or the close that follows (which interrupts it).
+                    self.quit_acked = true;
+                } else {
+                    self.close(None);
+                }
             }
-            Kind::Fence(_) | Kind::Heartbeat => {
-                if ok {
+            Kind::Heartbeat => {
+                // Complete on `OK PING` alone; its PONG may come later or never.
+                self.remove(e.seq);
+                if ok && !e.pong {
+                    self.owe_pong(e.seq);
+                }
+            }
+            Kind::Fence(_) => {
+                if ok && !e.pong {
+                    // Wait for the PONG, the next line or the quiet deadline (`on_line`).
                     if let Some(m) = self.entry_mut(i) {
                         m.acked = true;
                     }
-                    self.maybe_finish_ping(e.seq);
+                } else if ok {
+                    self.finish_ping(Entry { acked: true, ..e });
                 } else {
                     // The fence was processed (refused): the owner's output is complete.
                     self.finish_ping(e);
@@ -184,9 +298,10 @@ impl Machine {
                     m.acked = true;
                 }
                 self.push_event(Pending::Ack(id, e.verb));
-                if e.verb == Verb::Ping {
-                    self.maybe_finish_ping(e.seq);
-                } else if !e.verb.is_stream() && !e.fenced {
+                if e.verb == Verb::Ping && !e.pong {
+                    self.owe_pong(e.seq);
+                }
+                if !e.verb.is_stream() && !e.fenced {
                     self.remove(e.seq);
                     self.push_event(Pending::Done(id, e.verb, Done::Ok, e.lines));
                 }
@@ -204,15 +319,6 @@ impl Machine {
             }
         }
         self.push_event(Pending::Refused(id, e.verb, e.lines));
-    }
-
-    fn maybe_finish_ping(&mut self, seq: u32) {
-        let Some(e) = self.wire.iter().find(|e| e.seq == seq).copied() else {
-            return;
-        };
-        if e.acked && e.pong {
-            self.finish_ping(e);
-        }
     }
 
     /// A PING-type frame is answered: complete it (and a fence's owner).
@@ -249,6 +355,7 @@ impl Machine {
         else {
             return false;
         };
+        self.expire_credit_before(e.seq);
         if let Some(id) = e.user_id() {
             self.remove(e.seq);
             self.push_event(Pending::Done(id, e.verb, Done::Ok, e.lines));
@@ -257,21 +364,37 @@ impl Machine {
     }
 
     fn on_text(&mut self, text: &str) -> bool {
-        if text.trim() == "PONG" {
-            if let Some(i) = self.position(|e| e.verb == Verb::Ping && !e.pong) {
-                let Some(m) = self.entry_mut(i) else {
-                    return false;
-                };
-                m.pong = true;
-                let seq = m.seq;
-                self.maybe_finish_ping(seq);
-                return true;
-            }
-        }
         let owner = self.position(|e| {
             e.user_id().is_some()
                 && ((e.verb.is_stream() && e.acked) || e.verb.is_unterminated_multiline())
         });
+        let pong = is_pong(text);
+        // Data of a request sent after the PINGs that owe a PONG: those PONGs would have
+        // come first (the queen keeps data lines in order), so they were dropped. The only
+        // exception is a PONG as that request's first line, which is the owed one.
+        if let Some(o) = owner.and_then(|i| self.entry(i)).filter(|o| o.acked) {
+            if !(pong && o.lines == 0) {
+                self.expire_credit_before(o.seq);
+            }
+        }
+        if pong {
+            if let Some(left) = self.pong_credit.checked_sub(1) {
+                // A late PONG of a PING that already completed on its `OK PING`.
+                self.pong_credit = left;
+                return true;
+            }
+            if !self.stream_open() {
+                // PONG before its `OK PING` (spec §2.5: either order).
+                if let Some(m) = self
+                    .wire
+                    .iter_mut()
+                    .find(|e| e.verb == Verb::Ping && !e.acked && !e.pong)
+                {
+                    m.pong = true;
+                    return true;
+                }
+            }
+        }
         let Some(m) = owner.and_then(|i| self.entry_mut(i)) else {
             return false;
         };
@@ -282,4 +405,15 @@ impl Machine {
         }
         true
     }
+}
+
+/// An exact `PONG` line (surrounding whitespace tolerated, as the queen's own parser does).
+fn is_pong(text: &str) -> bool {
+    text.trim() == "PONG"
+}
+
+/// `a` was sent after `b` (sequence numbers wrap).
+fn seq_after(a: u32, b: u32) -> bool {
+    let d = a.wrapping_sub(b);
+    d != 0 && d < u32::MAX / 2
 }

@@ -91,34 +91,50 @@ impl Default for Config {
     }
 }
 
-/// A secret held in a fixed buffer; `Debug` prints `<redacted>`, drop overwrites it.
+/// Bytes the token and the ticket can need together.
+const SECRETS_LEN: usize = MAX_TOKEN_LEN + MAX_TICKET_LEN;
+
+/// The token and the optional ticket packed into one fixed buffer (token first), with
+/// 16-bit lengths: no per-secret padding or `Option` tag. `Debug` prints `<redacted>`; drop
+/// overwrites the bytes.
 #[derive(Clone)]
-pub(crate) struct SecretBuf<const N: usize> {
-    bytes: [u8; N],
-    len: usize,
+struct Secrets {
+    bytes: [u8; SECRETS_LEN],
+    token_len: u16,
+    /// `None`: no ticket.
+    ticket_len: Option<u16>,
 }
 
-impl<const N: usize> SecretBuf<N> {
-    const fn empty() -> Self {
-        Self {
-            bytes: [0; N],
-            len: 0,
+impl Secrets {
+    fn new(token: &str, ticket: Option<&str>) -> Option<Self> {
+        let mut out = Self {
+            bytes: [0; SECRETS_LEN],
+            token_len: u16::try_from(token.len()).ok()?,
+            ticket_len: None,
+        };
+        copy(out.bytes.get_mut(..token.len())?, token.as_bytes());
+        if let Some(t) = ticket {
+            let end = token.len().checked_add(t.len())?;
+            copy(out.bytes.get_mut(token.len()..end)?, t.as_bytes());
+            out.ticket_len = Some(u16::try_from(t.len()).ok()?);
         }
-    }
-
-    fn copy_from(s: &str) -> Option<Self> {
-        let mut out = Self::empty();
-        let dst = out.bytes.get_mut(..s.len())?;
-        copy(dst, s.as_bytes());
-        out.len = s.len();
         Some(out)
     }
 
-    pub(crate) fn as_str(&self) -> &str {
-        self.bytes
-            .get(..self.len)
+    fn text(&self, from: usize, len: u16) -> &str {
+        from.checked_add(usize::from(len))
+            .and_then(|end| self.bytes.get(from..end))
             .and_then(|b| core::str::from_utf8(b).ok())
             .unwrap_or("")
+    }
+
+    fn token(&self) -> &str {
+        self.text(0, self.token_len)
+    }
+
+    fn ticket(&self) -> Option<&str> {
+        self.ticket_len
+            .map(|len| self.text(usize::from(self.token_len), len))
     }
 }
 
@@ -129,16 +145,17 @@ pub(super) fn copy(dst: &mut [u8], src: &[u8]) {
     }
 }
 
-impl<const N: usize> Drop for SecretBuf<N> {
+impl Drop for Secrets {
     fn drop(&mut self) {
-        self.bytes = [0; N];
-        self.len = 0;
+        self.bytes = [0; SECRETS_LEN];
+        self.token_len = 0;
+        self.ticket_len = None;
         // Best effort (no unsafe volatile writes): keep the zeroing observable.
         core::hint::black_box(&mut self.bytes);
     }
 }
 
-impl<const N: usize> fmt::Debug for SecretBuf<N> {
+impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
@@ -152,9 +169,8 @@ impl<const N: usize> fmt::Debug for SecretBuf<N> {
 /// `Debug` never shows the token or the ticket.
 #[derive(Clone)]
 pub struct Credentials {
-    token: SecretBuf<MAX_TOKEN_LEN>,
+    secrets: Secrets,
     role: Role,
-    ticket: Option<SecretBuf<MAX_TICKET_LEN>>,
 }
 
 impl Credentials {
@@ -164,20 +180,12 @@ impl Credentials {
         Request::auth(token)?;
         let ticket = ticket::normalize(role, ticket)?;
         Request::attach(role, ticket)?;
-        let token = SecretBuf::copy_from(token).ok_or(SessionError::Request(
-            crate::request::RequestError::InvalidToken,
+        // Both lengths were bounded by the checks above; a failure here is a ticket that
+        // does not fit next to the token.
+        let secrets = Secrets::new(token, ticket).ok_or(SessionError::Request(
+            crate::request::RequestError::InvalidTicket,
         ))?;
-        let ticket = match ticket {
-            Some(t) => Some(SecretBuf::copy_from(t).ok_or(SessionError::Request(
-                crate::request::RequestError::InvalidTicket,
-            ))?),
-            None => None,
-        };
-        Ok(Self {
-            token,
-            role,
-            ticket,
-        })
+        Ok(Self { secrets, role })
     }
 
     /// The role to attach as.
@@ -187,19 +195,19 @@ impl Credentials {
 
     /// Whether a ticket is held.
     pub const fn has_ticket(&self) -> bool {
-        self.ticket.is_some()
+        self.secrets.ticket_len.is_some()
     }
 
     pub(crate) fn auth_request(&self) -> Request<'_> {
         Request::Auth {
-            token: self.token.as_str(),
+            token: self.secrets.token(),
         }
     }
 
     pub(crate) fn attach_request(&self) -> Request<'_> {
         Request::Attach {
             role: self.role,
-            ticket: self.ticket.as_ref().map(SecretBuf::as_str),
+            ticket: self.secrets.ticket(),
         }
     }
 }
@@ -207,13 +215,13 @@ impl Credentials {
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
-            .field("token", &self.token)
+            .field("token", &self.secrets)
             .field("role", &self.role)
             .field(
                 "ticket",
                 &format_args!(
                     "{}",
-                    if self.ticket.is_some() {
+                    if self.has_ticket() {
                         "Some(<redacted>)"
                     } else {
                         "None"

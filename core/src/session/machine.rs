@@ -9,6 +9,7 @@
 //! ```
 
 use cohesix_generated::console::{MAX_IN_FLIGHT, MAX_LINE_LEN};
+use cohesix_generated::retry;
 use heapless::Deque;
 
 use crate::frame::{HEADER_LEN, MAX_CONSOLE_FRAME_LEN};
@@ -26,6 +27,11 @@ pub(super) const QUEUE_CAP: usize = 2 * MAX_IN_FLIGHT;
 /// Events one inbound frame can produce: one per frame on the wire (replies the queen
 /// skipped) plus an ack, a completion and a session event.
 pub(super) const EVENT_CAP: usize = WIRE_CAP + 4;
+
+/// How long an answered fence (`OK PING` seen) waits for its `PONG` when nothing else
+/// arrives: the manifest's retry backoff unit, far above the real queen's sub-millisecond
+/// PING→PONG gap and far below the operation timeout (it is clamped to the latter).
+pub(super) const FENCE_QUIET_MS: u64 = retry::BACKOFF_MS;
 
 /// Connection phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,14 +137,14 @@ pub(super) struct Closing {
 /// Everything but the receive buffer (split so inbound lines can borrow the decoder while the
 /// machine is mutated).
 #[derive(Debug)]
-pub(super) struct Machine {
+pub(super) struct Machine<const Q: usize, const W: usize, const E: usize> {
     pub(super) config: Config,
     pub(super) creds: Credentials,
     pub(super) phase: Phase,
     pub(super) role: Option<Role>,
-    pub(super) wire: Deque<Entry, WIRE_CAP>,
-    pub(super) queue: Deque<Queued, QUEUE_CAP>,
-    pub(super) events: Deque<Pending, EVENT_CAP>,
+    pub(super) wire: Deque<Entry, W>,
+    pub(super) queue: Deque<Queued, Q>,
+    pub(super) events: Deque<Pending, E>,
     pub(super) next_id: u32,
     pub(super) next_seq: u32,
     pub(super) last_tx_ms: u64,
@@ -148,6 +154,16 @@ pub(super) struct Machine {
     pub(super) fence_due: Option<RequestId>,
     pub(super) quit_requested: bool,
     pub(super) quit_sent: bool,
+    /// `OK QUIT` overtook an open stream: close once no stream is open any more.
+    pub(super) quit_acked: bool,
+    /// `PONG` lines still owed by PINGs that completed on `OK PING` alone (the real queen
+    /// may deliver them late or drop them). Expires when data of a later request arrives.
+    pub(super) pong_credit: u8,
+    /// Sequence number of the newest PING that owes a `PONG`.
+    pub(super) pong_owed_seq: u32,
+    /// Deadline for the `PONG` of a fence whose `OK PING` arrived (quiet rule).
+    /// (fence seq, deadline): when the fence waiting for its `PONG` completes anyway.
+    pub(super) fence_quiet: Option<(u32, u64)>,
     pub(super) closing: Option<Closing>,
 }
 
@@ -160,7 +176,7 @@ impl core::fmt::Debug for Queued {
     }
 }
 
-impl Machine {
+impl<const Q: usize, const W: usize, const E: usize> Machine<Q, W, E> {
     pub(super) fn new(config: Config, creds: Credentials) -> Self {
         Self {
             config,
@@ -178,6 +194,10 @@ impl Machine {
             fence_due: None,
             quit_requested: false,
             quit_sent: false,
+            quit_acked: false,
+            pong_credit: 0,
+            pong_owed_seq: 0,
+            fence_quiet: None,
             closing: None,
         }
     }
@@ -194,6 +214,9 @@ impl Machine {
         self.fence_due = None;
         self.quit_requested = false;
         self.quit_sent = false;
+        self.quit_acked = false;
+        self.pong_credit = 0;
+        self.fence_quiet = None;
         self.closing = None;
     }
 
@@ -207,7 +230,8 @@ impl Machine {
     }
 
     pub(super) fn push_event(&mut self, p: Pending) {
-        // Bounded by construction: one frame yields at most WIRE_CAP + 3 events and the queue
+        // Bounded by construction: one frame yields at most W + 3 events (E >= W + 4 is checked
+        // when the session is built) and the queue
         // is drained before the next frame is processed.
         let _ = self.events.push_back(p);
     }
@@ -229,6 +253,7 @@ impl Machine {
         self.rx_deadline = None;
         self.heartbeat_due = false;
         self.fence_due = None;
+        self.fence_quiet = None;
         self.closing = Some(Closing {
             error,
             reported: false,
@@ -333,7 +358,7 @@ impl Machine {
                 .wire
                 .len()
                 .checked_add(frames)
-                .is_some_and(|n| n <= cap && n <= WIRE_CAP)
+                .is_some_and(|n| n <= cap && n <= W)
     }
 
     /// Cost in frames of sending `verb` (its PING fence included).
@@ -456,7 +481,10 @@ impl Machine {
             return None;
         }
         if !self.wire.is_empty() {
-            return self.rx_deadline;
+            return match (self.rx_deadline, self.fence_quiet.map(|(_, at)| at)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         if self.heartbeat_applies() {
             return Some(self.last_tx_ms.saturating_add(self.config.heartbeat_ms));
@@ -467,6 +495,19 @@ impl Machine {
     pub(super) fn handle_timeout(&mut self, now: u64) {
         if self.is_closed() {
             return;
+        }
+        // Only with no events pending, so the event queue stays within its bound; the
+        // deadline stays due until then.
+        if let Some((seq, at)) = self.fence_quiet.filter(|_| self.events.is_empty()) {
+            if now >= at {
+                self.fence_quiet = None;
+                if let Some(fence) = self.awaiting_fence().filter(|f| f.seq == seq) {
+                    self.settle_fence(fence);
+                }
+            }
+            if self.wire.is_empty() {
+                self.rx_deadline = None;
+            }
         }
         if let Some(deadline) = self.rx_deadline {
             if !self.wire.is_empty() && now >= deadline {

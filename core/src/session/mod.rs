@@ -56,19 +56,57 @@
 //!   rate-limit refusals carry `delay_ms` ([`AttachError::delay_ms`]).
 //! * User requests are held until attached, then sent with at most
 //!   [`Config::max_in_flight`] frames unanswered (PING fences included, spec §2.8).
+//! * **Real-queen ordering** (measured against the upstream queen; it wins over the spec):
+//!   ACKs arrive in command order but may overtake the data lines of an open stream, so data
+//!   lines belong to the oldest open stream while an ACK goes to the oldest frame waiting for
+//!   one with that label. A `PING` (user or heartbeat) completes on its `OK PING` alone: the
+//!   queen drops the `PONG` of a PING that arrives while a stream is open. Each PING that
+//!   completed without its `PONG` leaves a small credit; while credit is left, an exact
+//!   `PONG` line is consumed silently instead of being counted as stream data or reported as
+//!   stray. The credit expires as soon as a data line (or `END`) of a request sent *after*
+//!   that PING arrives (the queen keeps data lines in order, so the PONG would have come
+//!   first). **Residual ambiguity:** while credit is left, a data line that is exactly
+//!   `PONG` (a file or directory entry named `PONG`) in a stream that was already open when
+//!   the PING was acked, or as the first line of a later stream, is taken for the late PONG
+//!   and not delivered.
 //! * **Fences.** `HELP`/`BI`/`CAPS`/`MEM`/`NETSTATS`/`CACHELOG`/`NETTEST` have no end marker;
 //!   `SPAWN`/`KILL` may send `OK` then `ERR`. Each is followed by a `PING`; the reply is
-//!   complete when that PING's `OK PING` and `PONG` have both arrived. For SPAWN/KILL that
-//!   fence is the **grace rule**: an `ERR <V>` arriving before it completes refuses the
-//!   request; one arriving later is an [`Event::Stray`]. The grace is bounded by the
-//!   operation timeout.
+//!   complete when that fence has its `OK PING` and either its `PONG`, or any other line
+//!   after the `OK PING` (the queen moved on; the PONG is then owed as above), or a quiet
+//!   period of `retry::BACKOFF_MS` (at most the operation timeout) with nothing received.
+//!   A dropped fence `PONG` therefore never holds the connection until the operation
+//!   timeout. For SPAWN/KILL the fence is the **grace rule**: an `ERR <V>` arriving before it
+//!   completes (including right after its `OK PING`) refuses the request; one arriving later
+//!   is an [`Event::Stray`].
+//! * **QUIT.** `OK QUIT` ends the session at once unless a stream is still open (the ACK
+//!   overtook its data): then its lines keep flowing until `END` (then the session ends) or
+//!   until the peer closes, which completes the stream as [`Outcome::Interrupted`] for
+//!   reads and [`Outcome::Unknown`] for `TAIL`; the close is clean ([`Event::Closed`] with
+//!   no error).
 //! * **Deadlines.** While any frame is unanswered, the next attributable reply line must
 //!   arrive within [`Config::op_timeout_ms`]; otherwise the oldest request completes
 //!   [`Outcome::TimedOut`] and the connection is declared dead. When attached and idle for
-//!   [`Config::heartbeat_ms`] a `PING` is sent (its answer is consumed silently).
+//!   [`Config::heartbeat_ms`] a `PING` is sent (its answer is consumed silently; like a user
+//!   PING it is answered by `OK PING` alone).
 //! * An `OK <V>` for a *later* frame means the queen dropped the frames before it (it keeps
 //!   8 inbound lines): those complete as [`Outcome::NoReply`] (nothing was executed).
 //! * Data lines are delivered borrowed from the receive buffer: zero copies, zero allocation.
+//!
+//! # Footprint
+//!
+//! `Session<QUEUE, WIRE, EVENTS>` keeps everything inline: the 256-byte frame decoder, the
+//! credentials (token and ticket packed in one redacted buffer), the wire FIFO (`WIRE`
+//! entries), the event queue (`EVENTS`) and `QUEUE` rendered request lines (256 bytes each).
+//! Hosts use the defaults (`Session` = `Session<16, 10, 14>`, about 5.8 KB on a 64-bit
+//! host); a RAM-tight client uses [`MinimalSession`] (`Session<1, 2, 6>`,
+//! `Config::max_in_flight == 1`), which fits a 2 KiB static-RAM budget together with a
+//! 260-byte receive and a 260-byte transmit buffer. `core/probe` (`probe-client`) measures
+//! it on `thumbv7em-none-eabihf`; `tests/session_footprint.rs` holds the budget on the host.
+//!
+//! ```text
+//!  Session<1, 2, 6> ─ decoder 256 B + credentials 475 B + 1 queued line + 2 wire + 6 events
+//!  + rx 260 B + tx 260 B  <=  2048 B static RAM
+//! ```
 //!
 //! # Example
 //!
@@ -145,8 +183,22 @@ use machine::{Machine, Pending, Phase};
 /// Size of the buffer [`Session::poll_transmit`] writes one frame into (4 + 256 bytes).
 pub const TRANSMIT_BUF_LEN: usize = MAX_CONSOLE_FRAME_LEN;
 
-/// User requests that can wait for wire room (beyond those on the wire).
+/// User requests that can wait for wire room (beyond those on the wire): the default
+/// `QUEUE` of [`Session`].
 pub const MAX_QUEUED: usize = machine::QUEUE_CAP;
+
+/// Frames the session can track on the wire at once: the default `WIRE` of [`Session`]
+/// (enough for [`Config::max_in_flight`] up to `console::MAX_IN_FLIGHT`).
+pub const MAX_WIRE_FRAMES: usize = machine::WIRE_CAP;
+
+/// Events one inbound frame can queue: the default `EVENTS` of [`Session`]
+/// (`WIRE + 4`; a smaller value is refused by the constructors).
+pub const MAX_PENDING_EVENTS: usize = machine::EVENT_CAP;
+
+/// The smallest session: one waiting request, one request on the wire (plus its PING
+/// fence), `Config::max_in_flight == 1`. For RAM-tight clients (see the footprint section of
+/// the [module docs](self)); build it with [`Session::new_with_queue`].
+pub type MinimalSession = Session<1, 2, 6>;
 
 /// Where the connection stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,16 +216,50 @@ pub enum State {
 }
 
 /// One console session over one connection at a time. See the [module docs](self).
+///
+/// The capacities are const generics whose defaults suit hosts:
+///
+/// * `QUEUE` ([`MAX_QUEUED`]): user requests [`send`](Self::send) can hold while they wait
+///   for wire room; each slot keeps a rendered 256-byte line. At least 1 (0 does not
+///   compile: `heapless` rejects empty deques).
+/// * `WIRE` ([`MAX_WIRE_FRAMES`]): frames tracked on the wire; at least 2 (a request and its
+///   PING fence) and at least [`Config::max_in_flight`].
+/// * `EVENTS` ([`MAX_PENDING_EVENTS`]): events one inbound frame can queue; at least
+///   `WIRE + 4`.
+///
+/// The constructors refuse other combinations with [`SessionError::InvalidConfig`]. A
+/// RAM-tight client uses [`MinimalSession`] (`Session<1, 2, 6>`).
 #[derive(Debug)]
-pub struct Session {
+pub struct Session<
+    const QUEUE: usize = MAX_QUEUED,
+    const WIRE: usize = MAX_WIRE_FRAMES,
+    const EVENTS: usize = MAX_PENDING_EVENTS,
+> {
     decoder: FrameDecoder<MAX_LINE_LEN>,
-    m: Machine,
+    m: Machine<QUEUE, WIRE, EVENTS>,
 }
 
 impl Session {
-    /// A session for a fresh connection: AUTH is queued at once.
+    /// A session for a fresh connection with the default queue ([`MAX_QUEUED`]): AUTH is
+    /// queued at once. For another queue size use [`new_with_queue`](Self::new_with_queue).
     pub fn new(config: Config, credentials: Credentials) -> Result<Self, SessionError> {
+        Self::new_with_queue(config, credentials)
+    }
+}
+
+impl<const QUEUE: usize, const WIRE: usize, const EVENTS: usize> Session<QUEUE, WIRE, EVENTS> {
+    /// A session for a fresh connection with the capacities of its type, e.g.
+    /// `MinimalSession::new_with_queue(config, credentials)` or
+    /// `Session::<4>::new_with_queue(..)`. AUTH is queued at once.
+    ///
+    /// Errors with [`SessionError::InvalidConfig`] when `config` is out of range or the
+    /// capacities do not fit it (`WIRE < 2`, `WIRE < max_in_flight`, `EVENTS < WIRE + 4`).
+    pub fn new_with_queue(config: Config, credentials: Credentials) -> Result<Self, SessionError> {
         config.validate()?;
+        let events_needed = WIRE.checked_add(4).ok_or(SessionError::InvalidConfig)?;
+        if WIRE < 2 || WIRE < usize::from(config.max_in_flight) || EVENTS < events_needed {
+            return Err(SessionError::InvalidConfig);
+        }
         Ok(Self {
             decoder: FrameDecoder::new(),
             m: Machine::new(config, credentials),
@@ -222,7 +308,7 @@ impl Session {
     ///
     /// Errors: [`SessionError::Request`] (argument out of bounds, nothing queued),
     /// [`SessionError::ReservedVerb`] (AUTH/ATTACH/QUIT), [`SessionError::QueueFull`]
-    /// ([`MAX_QUEUED`] requests already wait), [`SessionError::InvalidState`] (closed or
+    /// (`QUEUE` requests already wait), [`SessionError::InvalidState`] (closed or
     /// quitting).
     pub fn send(&mut self, request: &Request<'_>) -> Result<RequestId, SessionError> {
         self.m.send(request)

@@ -65,6 +65,26 @@ impl SecretTable {
         Self { keys }
     }
 
+    /// A table from `(role, secret)` pairs (first pair for a role wins), e.g. for tests with
+    /// recognisable secrets. Secrets longer than 224 bytes are refused, as on the queen.
+    pub fn from_secrets<'a>(
+        pairs: impl IntoIterator<Item = (Role, &'a str)>,
+    ) -> Result<Self, ManifestError> {
+        let mut keys: Vec<(Role, TicketKey)> = Vec::new();
+        for (index, (role, secret)) in pairs.into_iter().enumerate() {
+            let key = TicketKey::from_registered_secret(secret.as_bytes()).map_err(|_| {
+                ManifestError::Entry {
+                    index,
+                    why: "secret longer than 224 bytes",
+                }
+            })?;
+            if !keys.iter().any(|(r, _)| *r == role) {
+                keys.push((role, key));
+            }
+        }
+        Ok(Self { keys })
+    }
+
     /// Reads `[[tickets]]` from a root-task manifest, validated by the manifest compiler
     /// (`file` names the source in errors). The first entry for a role wins, as on the queen.
     pub fn from_manifest_toml(text: &str, file: &str) -> Result<Self, ManifestError> {

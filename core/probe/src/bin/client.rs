@@ -1,6 +1,7 @@
-//! Client footprint probe: session (which owns the 256-byte frame decoder) with a 260-byte
-//! transmit buffer, reply classification and request rendering, as an embedded client links
-//! them. All state lives in statics so `.bss` shows the RAM footprint.
+//! Client footprint probe: the minimal session (`MinimalSession` = `Session<1, 2, 6>`, which
+//! owns the 256-byte frame decoder) with 260-byte receive and transmit buffers, reply
+//! classification and request rendering, as an embedded client links them. All state lives
+//! in statics so `.data + .bss` is the static RAM footprint (budget: 2 KiB).
 #![no_std]
 #![no_main]
 
@@ -8,7 +9,7 @@ use core::hint::black_box;
 
 use cohesix_core::request::Request;
 use cohesix_core::role::Role;
-use cohesix_core::session::{Config, Credentials, Event, Session, TRANSMIT_BUF_LEN};
+use cohesix_core::session::{Config, Credentials, Event, MinimalSession, TRANSMIT_BUF_LEN};
 
 #[cfg(not(feature = "locate-panics"))]
 extern "C" {
@@ -37,7 +38,7 @@ static mut RX: [u8; 260] = [0; 260];
 /// Transmit buffer: one frame.
 static mut TX: [u8; TRANSMIT_BUF_LEN] = [0; TRANSMIT_BUF_LEN];
 /// The session lives in `.bss` (zeroed, written at start) via `Option`.
-static mut SESSION: Option<Session> = None;
+static mut SESSION: Option<MinimalSession> = None;
 
 #[no_mangle]
 pub extern "C" fn _start() -> ! {
@@ -53,7 +54,7 @@ pub extern "C" fn _start() -> ! {
     let Ok(creds) = Credentials::new(token, Role::Queen, None) else {
         halt()
     };
-    let Ok(session) = Session::new(Config::new(), creds) else {
+    let Ok(session) = MinimalSession::new_with_queue(Config::new(), creds) else {
         halt()
     };
     let s = slot.insert(session);

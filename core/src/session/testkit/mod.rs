@@ -15,6 +15,9 @@
 //! clock (§2.3, §8.6; SRV or harness error strings), `OK PING reply=pong` + `PONG` (order
 //! configurable), `HELP`/`BI` without end marker, streams ending in `END`, `ECHO` into
 //! `/log/queen.log`, `SPAWN`/`KILL` with an optional bridge `ERR` after the `OK`, `QUIT`.
+//! `ServerConfig::real_queen_reorder` adds the orderings measured on the real queen: ACKs
+//! overtaking multi-line stream bodies, the `PONG` of a PING dropped while a body is pending,
+//! and `OK QUIT` followed by the body without its `END`, then the close.
 //! Adapters reuse it to run the same conformance scenarios over their own transports.
 //! Like the rest of the core it is `no_std`, allocation-free and panic-free.
 

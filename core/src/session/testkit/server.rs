@@ -50,6 +50,12 @@ pub struct ServerConfig {
     pub preauth_flush_text: bool,
     /// Read everything, answer nothing (for deadline tests).
     pub mute: bool,
+    /// Real-queen reordering (measured in QEMU): a stream body of more than one data line
+    /// is held back after its `OK` and delivered when the next command other than
+    /// `PING`/`QUIT` is processed or when output is polled. A `PING` arriving while a body
+    /// is held gets only `OK PING` (its `PONG` is dropped); `QUIT` gets `OK QUIT`, then the
+    /// held body without its `END`, then the close.
+    pub real_queen_reorder: bool,
 }
 
 impl ServerConfig {
@@ -65,6 +71,7 @@ impl ServerConfig {
             greet_ok_auth_detail: false,
             preauth_flush_text: false,
             mute: false,
+            real_queen_reorder: false,
         }
     }
 }
@@ -153,6 +160,11 @@ pub struct Server {
     cfg: ServerConfig,
     decoder: FrameDecoder<MAX_LINE_LEN>,
     out: Deque<u8, SERVER_OUT_CAP>,
+    /// Stream body held back in `real_queen_reorder` mode (encoded frames).
+    held: Deque<u8, SERVER_OUT_CAP>,
+    /// While a stream command runs in reorder mode: frames still to go out before the rest
+    /// is held.
+    divert: Option<u8>,
     conn: Conn,
     role: Option<Role>,
     throttle_failures: u32,
@@ -170,6 +182,8 @@ impl Server {
             cfg,
             decoder: FrameDecoder::new(),
             out: Deque::new(),
+            held: Deque::new(),
+            divert: None,
             conn: Conn::WaitingAuth,
             role: None,
             throttle_failures: 0,
@@ -188,6 +202,8 @@ impl Server {
         self.role = None;
         self.decoder.reset();
         self.out.clear();
+        self.held.clear();
+        self.divert = None;
         if self.cfg.greet_ok_auth_detail {
             self.emit("OK AUTH detail=present-token");
         }
@@ -231,6 +247,7 @@ impl Server {
 
     /// Moves up to `buf.len()` output bytes into `buf`; returns how many.
     pub fn poll_output(&mut self, buf: &mut [u8]) -> usize {
+        self.flush_held();
         let mut n = 0usize;
         for slot in buf.iter_mut() {
             match self.out.pop_front() {
@@ -287,10 +304,71 @@ impl Server {
     }
 
     fn emit(&mut self, line: &str) {
+        let hold = match self.divert {
+            Some(0) => true,
+            Some(n) => {
+                self.divert = Some(n.saturating_sub(1));
+                false
+            }
+            None => false,
+        };
+        let dst = if hold { &mut self.held } else { &mut self.out };
         let mut frame = [0u8; TRANSMIT_BUF_LEN];
         if let Ok(n) = encode_frame_raw(line.as_bytes(), &mut frame) {
             for b in frame.iter().take(n) {
-                let _ = self.out.push_back(*b);
+                let _ = dst.push_back(*b);
+            }
+        }
+    }
+
+    /// Moves the held stream body to the output.
+    fn flush_held(&mut self) {
+        while let Some(b) = self.held.pop_front() {
+            let _ = self.out.push_back(b);
+        }
+    }
+
+    /// Start offsets of the frames in `held`.
+    fn held_frames(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut pos = 0usize;
+        core::iter::from_fn(move || {
+            let mut hdr = [0u8; 4];
+            for (i, h) in hdr.iter_mut().enumerate() {
+                *h = *self.held.iter().nth(pos.checked_add(i)?)?;
+            }
+            let len = usize::try_from(u32::from_le_bytes(hdr)).ok()?.max(4);
+            let start = pos;
+            pos = pos.checked_add(len)?;
+            Some(start)
+        })
+    }
+
+    /// Reorder mode: a command's effect on held stream bodies, before it runs. Returns
+    /// whether the command was fully answered here.
+    fn reorder(&mut self, verb: &str) -> bool {
+        match verb {
+            "PING" if !self.held.is_empty() => {
+                // The ACK overtakes the held body; the PONG is dropped.
+                self.emit("OK PING reply=pong");
+                true
+            }
+            "PING" => false,
+            "QUIT" => {
+                self.emit("OK QUIT");
+                // The connection closes before the body's END goes out.
+                if let Some(last) = self.held_frames().last() {
+                    while self.held.len() > last {
+                        let _ = self.held.pop_back();
+                    }
+                }
+                self.flush_held();
+                self.conn = Conn::Closed;
+                self.role = None;
+                true
+            }
+            _ => {
+                self.flush_held();
+                false
             }
         }
     }
@@ -349,7 +427,25 @@ impl Server {
             }
         }
         let arg = rest.split(' ').next().unwrap_or("");
-        match upper.as_str() {
+        if self.cfg.real_queen_reorder {
+            if self.reorder(upper.as_str()) {
+                return;
+            }
+            if matches!(upper.as_str(), "LS" | "CAT" | "TAIL" | "LOG") {
+                // Hold everything after the ack; a body of at most one line plus END is
+                // delivered at once (a one-line CAT stays strictly in order).
+                self.divert = Some(1);
+            }
+        }
+        self.dispatch(now, upper.as_str(), rest, arg);
+        self.divert = None;
+        if self.held_frames().count() <= 2 {
+            self.flush_held();
+        }
+    }
+
+    fn dispatch(&mut self, now: u64, upper: &str, rest: &str, arg: &str) {
+        match upper {
             "" => self.emit("ERR PARSE reason=policy detail=empty command"),
             "PING" => self.ping(),
             "HELP" => self.help(),
