@@ -1,0 +1,112 @@
+//! Errors of the tokio client, grouped by who must act.
+//!
+//! | variant | who acts |
+//! |---|---|
+//! | [`ClientError::Refused`] | the caller reads the peer's `ERR` ack (policy, quota, parse) |
+//! | [`ClientError::AuthRejected`] | operator: the console token is wrong (the queen closes silently) |
+//! | [`ClientError::Protocol`] | the peer broke the wire contract; the connection was dropped |
+//! | [`ClientError::Io`], [`ClientError::Closed`], [`ClientError::Timeout`] | transport: reconnect / retry later |
+//! | [`ClientError::OutcomeUnknown`] | caller: a write may or may not have happened; check before re-sending |
+//! | [`ClientError::Core`] | caller or config: an argument or setting the core refused locally |
+//!
+//! No variant ever carries the console token or a ticket.
+
+use core::fmt;
+use std::io;
+
+use crate::reply::Ack;
+
+/// Error of a [`Client`](crate::Client) operation.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The peer answered the request with an `ERR` ack (or `ERR PARSE` / `ERR FRAME`).
+    Refused(Ack),
+    /// Authentication failed: the queen closed the connection after `AUTH` (the real queen
+    /// sends no `ERR AUTH` line), or answered `ERR AUTH`.
+    AuthRejected {
+        /// The `ERR AUTH` ack if one was seen (never contains the token).
+        ack: Option<Ack>,
+    },
+    /// The peer violated the wire contract (bad frame length, unexpected line); the
+    /// connection was dropped.
+    Protocol(cohesix_core::error::Error),
+    /// A socket operation failed.
+    Io(io::Error),
+    /// The connection is closed (EOF, reset, or `quit`).
+    Closed,
+    /// The operation did not complete within its deadline.
+    Timeout {
+        /// Which operation timed out (`connect`, `auth`, `attach`, `request`).
+        op: &'static str,
+    },
+    /// A write (`ECHO`) was sent but its ack was not seen before the connection dropped or
+    /// the deadline passed. It may or may not have been applied; it is never re-sent
+    /// automatically.
+    OutcomeUnknown {
+        /// The request line whose outcome is unknown (ECHO path and payload; no secrets).
+        line: String,
+    },
+    /// The core refused the operation locally (argument out of bounds, invalid path,
+    /// unusable token/ticket/role, wrong state, queue full). Nothing was sent.
+    Core(cohesix_core::error::Error),
+}
+
+impl ClientError {
+    /// The refusal ack, if this error is a peer refusal.
+    #[must_use]
+    pub fn refusal(&self) -> Option<&Ack> {
+        match self {
+            Self::Refused(ack) => Some(ack),
+            Self::AuthRejected { ack } => ack.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether a reconnect may cure this error (transport failures, not refusals).
+    #[must_use]
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Self::Io(_) | Self::Closed | Self::Timeout { .. })
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Refused(ack) => write!(f, "refused: {ack}"),
+            Self::AuthRejected { ack: Some(ack) } => write!(f, "authentication rejected: {ack}"),
+            Self::AuthRejected { ack: None } => f.write_str(
+                "authentication rejected: connection closed after AUTH (wrong console token?)",
+            ),
+            Self::Protocol(e) => write!(f, "protocol violation by peer: {e}"),
+            Self::Io(e) => write!(f, "i/o error: {e}"),
+            Self::Closed => f.write_str("connection closed"),
+            Self::Timeout { op } => write!(f, "{op} timed out"),
+            Self::OutcomeUnknown { line } => {
+                write!(f, "outcome unknown (ack not seen, not re-sent): {line}")
+            }
+            Self::Core(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for ClientError {
+    fn from(e: io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe => Self::Closed,
+            _ => Self::Io(e),
+        }
+    }
+}

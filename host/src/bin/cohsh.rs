@@ -1,0 +1,250 @@
+//! `cohsh`: the Cohesix console shell (TCP transport).
+//!
+//! ```text
+//! cohsh --tcp-host H --tcp-port P [--role R [--ticket T]]     interactive shell
+//! cohsh --script FILE.coh                                     run a script (EXPECT checks)
+//! cohsh --mint-ticket --role R --ticket-subject S             print a ticket
+//! cohsh bench ping --count N [--pipeline K]                   PING round-trip figures
+//! ```
+//!
+//! The console token comes from `--auth-token` or `COHSH_AUTH_TOKEN`; the placeholder
+//! `changeme` also needs `COHESIX_ALLOW_INSECURE_CONSOLE_AUTH=1` and
+//! `--allow-insecure-auth`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use cohesix::shell::{auth, bench, interactive, mint, Script, Shell, TcpBackend, Token};
+use cohesix_tokio::{Client, ClientConfig, Credentials, RetryPolicy, Role};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Transport {
+    /// The TCP console.
+    Tcp,
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "cohsh", version, about = "Cohesix console shell")]
+struct Cli {
+    /// Transport (only `tcp`).
+    #[arg(long, value_enum, default_value = "tcp", global = true)]
+    transport: Transport,
+    /// Queen host.
+    #[arg(
+        long,
+        env = "COHSH_TCP_HOST",
+        default_value = "127.0.0.1",
+        global = true
+    )]
+    tcp_host: String,
+    /// Queen console port.
+    #[arg(long, env = "COHSH_TCP_PORT", default_value_t = cohesix_generated::console::TCP_PORT, global = true)]
+    tcp_port: u16,
+    /// Role to attach as (interactive mode attaches at start when given).
+    #[arg(long, global = true)]
+    role: Option<String>,
+    /// Attach ticket.
+    #[arg(long, env = "COHSH_TICKET", hide_env_values = true, global = true)]
+    ticket: Option<String>,
+    /// Console auth token.
+    #[arg(long, env = "COHSH_AUTH_TOKEN", hide_env_values = true, global = true)]
+    auth_token: Option<String>,
+    /// Accept the placeholder token `changeme` (also needs
+    /// COHESIX_ALLOW_INSECURE_CONSOLE_AUTH=1).
+    #[arg(long, global = true)]
+    allow_insecure_auth: bool,
+    /// Run a `.coh` script instead of the interactive shell.
+    #[arg(long)]
+    script: Option<PathBuf>,
+    /// Mint a ticket for --role and --ticket-subject and print it.
+    #[arg(long)]
+    mint_ticket: bool,
+    /// Ticket subject (worker id) for --mint-ticket.
+    #[arg(long)]
+    ticket_subject: Option<String>,
+    /// Per-operation timeout in milliseconds (manifest default 5000).
+    #[arg(long, global = true)]
+    timeout_ms: Option<u64>,
+    /// Retries after a failed connect/read (manifest default 3).
+    #[arg(long, global = true)]
+    retries: Option<u32>,
+    /// Idle heartbeat in milliseconds, 0 to disable (manifest default 15000).
+    #[arg(long, global = true)]
+    heartbeat_ms: Option<u64>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// PING round trips: prints p50/p99 microseconds and requests per second.
+    Ping {
+        /// PINGs to send.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Requests in flight per round (1..=8).
+        #[arg(long, default_value_t = 1)]
+        pipeline: usize,
+    },
+}
+
+fn config(cli: &Cli) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    if let Some(ms) = cli.timeout_ms {
+        c = c.with_op_timeout(Duration::from_millis(ms.max(1)));
+    }
+    if let Some(n) = cli.retries {
+        c = c.with_retry(RetryPolicy {
+            max_retries: n,
+            ..RetryPolicy::DEFAULT
+        });
+    }
+    if let Some(ms) = cli.heartbeat_ms {
+        c = c.with_heartbeat((ms > 0).then(|| Duration::from_millis(ms)));
+    }
+    c
+}
+
+async fn resolve(cli: &Cli) -> Result<SocketAddr, String> {
+    let target = format!("{}:{}", cli.tcp_host, cli.tcp_port);
+    let mut addrs = tokio::net::lookup_host(target.as_str())
+        .await
+        .map_err(|e| format!("cannot resolve {target}: {e}"))?;
+    addrs
+        .next()
+        .ok_or_else(|| format!("no address for {target}"))
+}
+
+fn token(cli: &Cli) -> Result<Token, String> {
+    let env = std::env::var(auth::INSECURE_ENV).ok();
+    auth::resolve_token(
+        cli.auth_token.as_deref(),
+        cli.allow_insecure_auth,
+        env.as_deref(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn role(label: Option<&str>) -> Result<Role, String> {
+    let label = label.unwrap_or("queen");
+    Role::from_label(label).ok_or_else(|| format!("unknown role '{label}'"))
+}
+
+fn mint_ticket(cli: &Cli) -> Result<(), String> {
+    let role = role(cli.role.as_deref())?;
+    let secret = mint::resolve_secret(
+        role,
+        std::env::var("COHSH_TICKET_SECRET").ok(),
+        std::env::var_os("COHSH_TICKET_CONFIG").map(PathBuf::from),
+        &std::env::current_dir().map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    let ticket =
+        mint::mint(role, cli.ticket_subject.as_deref(), &secret, now).map_err(|e| e.to_string())?;
+    println!("{ticket}");
+    Ok(())
+}
+
+async fn bench_ping(cli: &Cli, count: usize, pipeline: usize) -> Result<(), String> {
+    let addr = resolve(cli).await?;
+    let creds = Credentials::new(
+        token(cli)?.expose(),
+        role(cli.role.as_deref())?,
+        cli.ticket.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut client = Client::connect(addr, creds, config(cli))
+        .await
+        .map_err(|e| e.to_string())?;
+    // Warm-up round trips are not counted.
+    for _ in 0..count.min(100) / 10 {
+        client.ping().await.map_err(|e| e.to_string())?;
+    }
+    let stats = bench::ping(&mut client, count, pipeline)
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = client.quit().await;
+    println!("{stats}");
+    Ok(())
+}
+
+async fn shell(cli: &Cli) -> Result<(), String> {
+    let addr = resolve(cli).await?;
+    let backend = TcpBackend::new(addr, token(cli)?, config(cli));
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    let mut shell = Shell::new(backend, std::io::stdout(), cwd);
+    if let Some(path) = &cli.script {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let script = Script::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let report = shell
+            .run_script(&script)
+            .await
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!(
+            "script ok: {} commands, {} expectations",
+            report.commands, report.expectations
+        );
+        return Ok(());
+    }
+    if let Some(r) = &cli.role {
+        let line = match &cli.ticket {
+            Some(t) => format!("attach {r} {t}"),
+            None => format!("attach {r}"),
+        };
+        shell.execute_line(&line).await.map_err(|e| e.to_string())?;
+    }
+    interactive::run(&mut shell)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("COHSH_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let Transport::Tcp = cli.transport;
+    let result = if cli.mint_ticket {
+        mint_ticket(&cli)
+    } else {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(async {
+                match &cli.command {
+                    Some(Command::Bench {
+                        what: BenchCommand::Ping { count, pipeline },
+                    }) => bench_ping(&cli, *count, *pipeline).await,
+                    None => shell(&cli).await,
+                }
+            }),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cohsh: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
