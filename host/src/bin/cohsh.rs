@@ -5,7 +5,12 @@
 //! cohsh --script FILE.coh                                     run a script (EXPECT checks)
 //! cohsh --mint-ticket --role R --ticket-subject S             print a ticket
 //! cohsh bench ping --count N [--pipeline K]                   PING round-trip figures
+//! cohsh --transport mock [--mock-profile full] --script F.coh    built-in mock backend
 //! ```
+//!
+//! `--transport mock` starts the queen simulator (`cohesix-sim`) inside this process on an
+//! ephemeral loopback port with a fresh random token, and drives it over real TCP exactly as
+//! it would drive a queen: the built-in mock backend for demos, scripts and CI.
 //!
 //! The console token comes from `--auth-token` or `COHSH_AUTH_TOKEN`; the placeholder
 //! `changeme` also needs `COHESIX_ALLOW_INSECURE_CONSOLE_AUTH=1` and
@@ -18,20 +23,34 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cohesix::shell::{auth, bench, interactive, mint, Script, Shell, TcpBackend, Token};
+use cohesix_sim::{AuthToken, Features, SimConfig, SimHandle, Simulator};
 use cohesix_tokio::{Client, ClientConfig, Credentials, RetryPolicy, Role};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Transport {
     /// The TCP console.
     Tcp,
+    /// The built-in mock backend: an in-process queen simulator on loopback.
+    Mock,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MockProfile {
+    /// The surfaces of the shipped 0.3.0-alpha2 queen (no policy gating).
+    Shipped,
+    /// Every 0.9 surface: policy, actions and approvals, host nodes, sidecars.
+    Full,
 }
 
 #[derive(Debug, Parser)]
 #[command(name = "cohsh", version, about = "Cohesix console shell")]
 struct Cli {
-    /// Transport (only `tcp`).
+    /// Transport: `tcp` (a queen) or `mock` (the built-in simulator).
     #[arg(long, value_enum, default_value = "tcp", global = true)]
     transport: Transport,
+    /// Namespace profile of the built-in simulator (`--transport mock`).
+    #[arg(long, value_enum, default_value = "shipped", global = true)]
+    mock_profile: MockProfile,
     /// Queen host.
     #[arg(
         long,
@@ -127,6 +146,59 @@ async fn resolve(cli: &Cli) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("no address for {target}"))
 }
 
+/// Where to connect, and the in-process simulator that must outlive the session (mock).
+struct Target {
+    addr: SocketAddr,
+    token: Token,
+    _sim: Option<SimHandle>,
+}
+
+/// A fresh token for the built-in simulator: never the placeholder, never reused. The std
+/// hasher's per-process random keys make it unguessable to other local users.
+fn mock_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut words = [0u64; 2];
+    for (i, w) in words.iter_mut().enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(nanos);
+        h.write_u32(std::process::id());
+        h.write_usize(i);
+        *w = h.finish();
+    }
+    format!("mock-{:016x}{:016x}", words[0], words[1])
+}
+
+async fn target(cli: &Cli) -> Result<Target, String> {
+    match cli.transport {
+        Transport::Tcp => Ok(Target {
+            addr: resolve(cli).await?,
+            token: token(cli)?,
+            _sim: None,
+        }),
+        Transport::Mock => {
+            let secret = mock_token();
+            let mut cfg = SimConfig::loopback();
+            cfg.features = match cli.mock_profile {
+                MockProfile::Shipped => Features::shipped(),
+                MockProfile::Full => Features::full(),
+            };
+            cfg.token = AuthToken::new(secret.clone());
+            let sim = Simulator::spawn(cfg)
+                .await
+                .map_err(|e| format!("cannot start the built-in simulator: {e}"))?;
+            Ok(Target {
+                addr: sim.local_addr(),
+                token: Token::new(secret),
+                _sim: Some(sim),
+            })
+        }
+    }
+}
+
 fn token(cli: &Cli) -> Result<Token, String> {
     let env = std::env::var(auth::INSECURE_ENV).ok();
     auth::resolve_token(
@@ -162,9 +234,10 @@ fn mint_ticket(cli: &Cli) -> Result<(), String> {
 }
 
 async fn bench_ping(cli: &Cli, count: usize, pipeline: usize) -> Result<(), String> {
-    let addr = resolve(cli).await?;
+    let target = target(cli).await?;
+    let addr = target.addr;
     let creds = Credentials::new(
-        token(cli)?.expose(),
+        target.token.expose(),
         role(cli.role.as_deref())?,
         cli.ticket.as_deref(),
     )
@@ -185,8 +258,8 @@ async fn bench_ping(cli: &Cli, count: usize, pipeline: usize) -> Result<(), Stri
 }
 
 async fn shell(cli: &Cli) -> Result<(), String> {
-    let addr = resolve(cli).await?;
-    let backend = TcpBackend::new(addr, token(cli)?, config(cli));
+    let target = target(cli).await?;
+    let backend = TcpBackend::new(target.addr, target.token.clone(), config(cli));
     let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
     let mut shell = Shell::new(backend, std::io::stdout(), cwd);
     if let Some(path) = &cli.script {
@@ -221,7 +294,6 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("COHSH_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let Transport::Tcp = cli.transport;
     let result = if cli.mint_ticket {
         mint_ticket(&cli)
     } else {
