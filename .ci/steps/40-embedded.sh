@@ -28,11 +28,23 @@ section "example firmware (jetson/firmware, standalone workspace)"
     CARGO_TARGET_DIR=../../target/firmware cargo build --release --target thumbv7em-none-eabihf
 )
 ELF=target/firmware/thumbv7em-none-eabihf/release/cohesix-jetson-firmware
-if command -v llvm-size >/dev/null 2>&1; then
-    llvm-size -A "$ELF" | grep -E '^(section|\.vector_table|\.text|\.rodata|\.data|\.bss)'
-else
-    readelf -S -W "$ELF" | grep -E ' \.(vector_table|text|rodata|data|bss) '
-fi
+SIZE=size
+command -v llvm-size >/dev/null 2>&1 && SIZE=llvm-size
+"$SIZE" -A "$ELF" | grep -E '^(section|\.vector_table|\.text|\.rodata|\.data|\.bss)'
+
+section "firmware footprint budget"
+# Static RAM was 25,424 B with the 16-slot host session; with MinimalAgent (the core's
+# MinimalSession) and right-sized embassy-net buffers it is ~12.1 KB. The budgets leave room
+# for toolchain drift but catch a session or buffer silently growing back.
+BSS_BUDGET=16384
+TEXT_BUDGET=81920
+section_size() { "$SIZE" -A "$ELF" | awk -v s="$1" '$1 == s { print $2 }'; }
+BSS=$(section_size .bss)
+DATA=$(section_size .data)
+TEXT=$(section_size .text)
+echo "static RAM (.data + .bss): $((DATA + BSS)) B (budget $BSS_BUDGET B); .text: $TEXT B (budget $TEXT_BUDGET B)"
+[ "$((DATA + BSS))" -le "$BSS_BUDGET" ] || { echo "40-embedded: firmware static RAM over budget" >&2; exit 1; }
+[ "$TEXT" -le "$TEXT_BUDGET" ] || { echo "40-embedded: firmware .text over budget" >&2; exit 1; }
 
 section "TAP end-to-end test"
 [ -e /dev/net/tun ] || { echo "40-embedded: /dev/net/tun is missing; the TAP e2e test cannot run" >&2; exit 1; }

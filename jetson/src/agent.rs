@@ -17,9 +17,11 @@
 
 use cohesix_core::request::Request;
 use cohesix_core::role::Role;
-use cohesix_core::session::{Config, Credentials, Session, SessionError};
+use cohesix_core::session::{
+    Config, Credentials, Session, SessionError, MAX_PENDING_EVENTS, MAX_QUEUED, MAX_WIRE_FRAMES,
+};
 use cohesix_core::ticket::{self, Budget, Claims, TicketError, TicketSecret, MAX_TICKET_LEN};
-use cohesix_embassy::{Buffers, Client, Reply};
+use cohesix_embassy::{Buffers, Client, Reply, DEFAULT_RX_LEN};
 use cohesix_generated::console::{MAX_LINE_LEN, MAX_PATH_LEN};
 use cohesix_generated::retry;
 use core::fmt::Write as _;
@@ -110,10 +112,26 @@ pub enum Cycle {
     Offline,
 }
 
+/// The session configuration the agent runs with: it waits for each reply before the next
+/// request, so one request in flight is all it needs (what [`MinimalAgent`] relies on).
+pub const SESSION_CONFIG: Config = Config::new().with_max_in_flight(1);
+
 /// The Jetson agent over link `L`, running workload `W`, spooling up to `N` breadcrumbs.
-pub struct Agent<'b, L: Link, W: Workload, const N: usize = DEFAULT_CAPACITY> {
+///
+/// `Q`, `WIRE`, `EV` are the capacities of its core session (`Session<Q, WIRE, EV>`); the
+/// defaults are the core's host defaults. The agent keeps one request in flight
+/// ([`SESSION_CONFIG`]), so an MCU uses [`MinimalAgent`] (the core's `MinimalSession`).
+pub struct Agent<
+    'b,
+    L: Link,
+    W: Workload,
+    const N: usize = DEFAULT_CAPACITY,
+    const Q: usize = MAX_QUEUED,
+    const WIRE: usize = MAX_WIRE_FRAMES,
+    const EV: usize = MAX_PENDING_EVENTS,
+> {
     cfg: AgentConfig,
-    client: Client<'b, L>,
+    client: Client<'b, L, DEFAULT_RX_LEN, Q, WIRE, EV>,
     tracker: LeaseTracker<W>,
     spool: Spool<N>,
     stats: Stats,
@@ -124,7 +142,13 @@ pub struct Agent<'b, L: Link, W: Workload, const N: usize = DEFAULT_CAPACITY> {
     last_error: Option<LeaseError>,
 }
 
-impl<L: Link, W: Workload, const N: usize> core::fmt::Debug for Agent<'_, L, W, N> {
+/// An [`Agent`] on the core's `MinimalSession` (`Session<1, 2, 6>`): the smallest session
+/// that fits the agent (one request in flight), for RAM-tight firmware.
+pub type MinimalAgent<'b, L, W, const N: usize = DEFAULT_CAPACITY> = Agent<'b, L, W, N, 1, 2, 6>;
+
+impl<L: Link, W: Workload, const N: usize, const Q: usize, const WIRE: usize, const EV: usize>
+    core::fmt::Debug for Agent<'_, L, W, N, Q, WIRE, EV>
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Agent")
             .field("cfg", &self.cfg)
@@ -147,7 +171,16 @@ pub fn mint_ticket(
     ticket::mint(&claims, &secret.key(), out).map(str::len)
 }
 
-impl<'b, L: Link, W: Workload, const N: usize> Agent<'b, L, W, N> {
+impl<
+        'b,
+        L: Link,
+        W: Workload,
+        const N: usize,
+        const Q: usize,
+        const WIRE: usize,
+        const EV: usize,
+    > Agent<'b, L, W, N, Q, WIRE, EV>
+{
     /// Builds an agent: mints its ticket from `secret` and prepares the session (nothing is
     /// sent before the first [`cycle`](Self::cycle)).
     pub fn new(
@@ -178,7 +211,8 @@ impl<'b, L: Link, W: Workload, const N: usize> Agent<'b, L, W, N> {
                 creds?
             }
         };
-        let session = Session::new(Config::new(), creds).map_err(SetupError::Session)?;
+        let session = Session::<Q, WIRE, EV>::new_with_queue(SESSION_CONFIG, creds)
+            .map_err(SetupError::Session)?;
         let mut lease_path = String::new();
         let mut status_path = String::new();
         let gpu = cfg.gpu_id.as_str();

@@ -31,7 +31,7 @@ pub mod schema;
 pub mod spool;
 pub mod tracker;
 
-pub use agent::{Agent, Cycle, Link, LinkError, SetupError, Stats};
+pub use agent::{Agent, Cycle, Link, LinkError, MinimalAgent, SetupError, Stats};
 pub use config::{AgentConfig, AttachAs, ConfigError};
 pub use schema::{Breadcrumb, Lease, LeaseError, LeaseState};
 pub use spool::Spool;

@@ -1,5 +1,7 @@
 //! The agent against an in-memory queen: lease grant → START, release → EXIT, queen restart
 //! → reconnect with the spool drained in order, spool overflow counted, refusals handled.
+//! The lease, restart and park scenarios also run on [`MinimalAgent`] (the core's
+//! `MinimalSession`, the firmware's configuration) and must behave identically.
 
 mod support;
 
@@ -10,9 +12,10 @@ use std::rc::Rc;
 use cohesix_core::role::Role;
 use cohesix_core::ticket::TicketSecret;
 use cohesix_embassy::Buffers;
-use cohesix_jetson::agent::{Agent, Cycle};
+use cohesix_jetson::agent::{Agent, Cycle, MinimalAgent};
 use cohesix_jetson::config::manifest_ticket_secret;
 use cohesix_jetson::schema::Lease;
+use cohesix_jetson::spool::DEFAULT_CAPACITY;
 use cohesix_jetson::{AgentConfig, AttachAs, NullWorkload, Workload};
 use embassy_futures::block_on;
 use support::{GpuQueen, QueenLink, ACTIVE, RELEASED, TOKEN};
@@ -35,22 +38,22 @@ fn cfg() -> AgentConfig {
     AgentConfig::new("GPU-0", "jetson-7", "echo ok").unwrap()
 }
 
-fn agent<'b, W: Workload, const N: usize>(
+fn agent<'b, W: Workload, const N: usize, const Q: usize, const WI: usize, const E: usize>(
     q: &Rc<RefCell<GpuQueen>>,
     buffers: &'b mut Buffers,
     workload: W,
     secret: TicketSecret<'static>,
-) -> Agent<'b, QueenLink, W, N> {
+) -> Agent<'b, QueenLink, W, N, Q, WI, E> {
     agent_with(cfg(), q, buffers, workload, secret)
 }
 
-fn agent_with<'b, W: Workload, const N: usize>(
+fn agent_with<'b, W: Workload, const N: usize, const Q: usize, const WI: usize, const E: usize>(
     cfg: AgentConfig,
     q: &Rc<RefCell<GpuQueen>>,
     buffers: &'b mut Buffers,
     workload: W,
     secret: TicketSecret<'static>,
-) -> Agent<'b, QueenLink, W, N> {
+) -> Agent<'b, QueenLink, W, N, Q, WI, E> {
     Agent::new(
         cfg,
         QueenLink::new(q.clone()),
@@ -67,7 +70,22 @@ fn agent_with<'b, W: Workload, const N: usize>(
 fn grant_starts_release_exits_once_each() {
     let q = GpuQueen::new();
     let mut buffers = Buffers::new();
-    let mut a: Agent<'_, _, _> = agent(&q, &mut buffers, NullWorkload, gpu_secret());
+    let a: Agent<'_, _, _> = agent(&q, &mut buffers, NullWorkload, gpu_secret());
+    grant_then_release(&q, a);
+}
+
+#[test]
+fn minimal_session_grant_starts_release_exits_once_each() {
+    let q = GpuQueen::new();
+    let mut buffers = Buffers::new();
+    let a: MinimalAgent<'_, _, _> = agent(&q, &mut buffers, NullWorkload, gpu_secret());
+    grant_then_release(&q, a);
+}
+
+fn grant_then_release<const Q: usize, const WI: usize, const E: usize>(
+    q: &Rc<RefCell<GpuQueen>>,
+    mut a: Agent<'_, QueenLink, NullWorkload, { DEFAULT_CAPACITY }, Q, WI, E>,
+) {
     block_on(async {
         assert_eq!(a.cycle().await, Cycle::Ok);
         assert!(q.borrow().status.is_empty(), "no lease, no breadcrumb");
@@ -101,7 +119,22 @@ fn grant_starts_release_exits_once_each() {
 fn queen_restart_reconnects_and_drains_spool_in_order() {
     let q = GpuQueen::new();
     let mut buffers = Buffers::new();
-    let mut a: Agent<'_, _, _> = agent(&q, &mut buffers, NullWorkload, gpu_secret());
+    let a: Agent<'_, _, _> = agent(&q, &mut buffers, NullWorkload, gpu_secret());
+    restart_and_drain(&q, a);
+}
+
+#[test]
+fn minimal_session_queen_restart_reconnects_and_drains_spool_in_order() {
+    let q = GpuQueen::new();
+    let mut buffers = Buffers::new();
+    let a: MinimalAgent<'_, _, _> = agent(&q, &mut buffers, NullWorkload, gpu_secret());
+    restart_and_drain(&q, a);
+}
+
+fn restart_and_drain<const Q: usize, const WI: usize, const E: usize>(
+    q: &Rc<RefCell<GpuQueen>>,
+    mut a: Agent<'_, QueenLink, NullWorkload, { DEFAULT_CAPACITY }, Q, WI, E>,
+) {
     block_on(async {
         q.borrow_mut().set_lease(ACTIVE);
         // The queen dies while the START breadcrumb is on the wire.
@@ -249,21 +282,45 @@ fn worker_echo_denied_like_the_real_queen_is_counted() {
     assert!(q.borrow().status.is_empty());
 }
 
+fn parking_cfg() -> AgentConfig {
+    cfg()
+        .with_attach_as(AttachAs::Queen)
+        .with_hold_connection(false)
+}
+
 #[test]
 fn queen_role_without_holding_the_console_quits_each_cycle() {
     let q = GpuQueen::new();
-    q.borrow_mut().deny_worker_echo = true;
-    let cfg = cfg()
-        .with_attach_as(AttachAs::Queen)
-        .with_hold_connection(false);
     let mut buffers = Buffers::new();
-    let mut a: Agent<'_, _, _> = agent_with(
-        cfg,
+    let a: Agent<'_, _, _> = agent_with(
+        parking_cfg(),
         &q,
         &mut buffers,
         NullWorkload,
         TicketSecret::from_text("unused"),
     );
+    park_each_cycle(&q, a);
+}
+
+#[test]
+fn minimal_session_queen_role_without_holding_the_console_quits_each_cycle() {
+    let q = GpuQueen::new();
+    let mut buffers = Buffers::new();
+    let a: MinimalAgent<'_, _, _> = agent_with(
+        parking_cfg(),
+        &q,
+        &mut buffers,
+        NullWorkload,
+        TicketSecret::from_text("unused"),
+    );
+    park_each_cycle(&q, a);
+}
+
+fn park_each_cycle<const Q: usize, const WI: usize, const E: usize>(
+    q: &Rc<RefCell<GpuQueen>>,
+    mut a: Agent<'_, QueenLink, NullWorkload, { DEFAULT_CAPACITY }, Q, WI, E>,
+) {
+    q.borrow_mut().deny_worker_echo = true;
     block_on(async {
         q.borrow_mut().set_lease(ACTIVE);
         assert_eq!(a.cycle().await, Cycle::Ok);
@@ -276,4 +333,16 @@ fn queen_role_without_holding_the_console_quits_each_cycle() {
     assert!(q.borrow().subjects.is_empty(), "no ticket sent as queen");
     let s = a.stats();
     assert_eq!((s.attaches, s.disconnects, s.published), (2, 0, 2));
+}
+
+#[test]
+fn minimal_agent_is_much_smaller() {
+    // The point of `MinimalAgent`: the session no longer dominates the agent's RAM.
+    let default = core::mem::size_of::<Agent<'static, QueenLink, NullWorkload>>();
+    let minimal = core::mem::size_of::<MinimalAgent<'static, QueenLink, NullWorkload>>();
+    println!("size_of: minimal {minimal} B, default {default} B");
+    assert!(
+        minimal + 4000 < default,
+        "minimal {minimal} B vs default {default} B"
+    );
 }

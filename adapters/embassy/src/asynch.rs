@@ -16,7 +16,9 @@ use core::ops::ControlFlow;
 
 use cohesix_core::request::Request;
 use cohesix_core::role::Role;
-use cohesix_core::session::{Event, RequestId, Session, SessionError};
+use cohesix_core::session::{
+    Event, RequestId, Session, SessionError, MAX_PENDING_EVENTS, MAX_QUEUED, MAX_WIRE_FRAMES,
+};
 use embassy_futures::select::{select, Either};
 use embassy_time::{Instant, Timer};
 use embedded_io_async::{Read, Write};
@@ -32,12 +34,31 @@ pub fn now_ms() -> u64 {
 }
 
 /// An async console client: one transport, one core session, caller-provided buffers.
-pub struct Client<'b, T, const RX: usize = DEFAULT_RX_LEN> {
+///
+/// `RX` is the receive window ([`Buffers`]); `Q`, `W`, `E` are the capacities of the core
+/// session it drives (`Session<Q, W, E>`, defaults = the core's host defaults). A RAM-tight
+/// MCU passes a [`MinimalSession`](cohesix_core::session::MinimalSession) and gets a
+/// `Client<'_, T, RX, 1, 2, 6>` (alias [`MinimalClient`]); the types are inferred from the
+/// session given to [`new`](Self::new).
+pub struct Client<
+    'b,
+    T,
+    const RX: usize = DEFAULT_RX_LEN,
+    const Q: usize = MAX_QUEUED,
+    const W: usize = MAX_WIRE_FRAMES,
+    const E: usize = MAX_PENDING_EVENTS,
+> {
     io: T,
-    d: Driver<'b, RX>,
+    d: Driver<'b, RX, Q, W, E>,
 }
 
-impl<T, const RX: usize> core::fmt::Debug for Client<'_, T, RX> {
+/// A [`Client`] driving a [`MinimalSession`](cohesix_core::session::MinimalSession)
+/// (`Config::max_in_flight == 1`).
+pub type MinimalClient<'b, T, const RX: usize = DEFAULT_RX_LEN> = Client<'b, T, RX, 1, 2, 6>;
+
+impl<T, const RX: usize, const Q: usize, const W: usize, const E: usize> core::fmt::Debug
+    for Client<'_, T, RX, Q, W, E>
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Client")
             .field("session", &self.d.session)
@@ -45,10 +66,12 @@ impl<T, const RX: usize> core::fmt::Debug for Client<'_, T, RX> {
     }
 }
 
-impl<'b, T: Read + Write, const RX: usize> Client<'b, T, RX> {
+impl<'b, T: Read + Write, const RX: usize, const Q: usize, const W: usize, const E: usize>
+    Client<'b, T, RX, Q, W, E>
+{
     /// Wraps a connected transport. The session's AUTH is already queued; nothing is written
     /// until the first call that drives the client.
-    pub fn new(io: T, session: Session, buffers: &'b mut Buffers<RX>) -> Self {
+    pub fn new(io: T, session: Session<Q, W, E>, buffers: &'b mut Buffers<RX>) -> Self {
         Self {
             io,
             d: Driver::new(session, buffers),
@@ -56,7 +79,7 @@ impl<'b, T: Read + Write, const RX: usize> Client<'b, T, RX> {
     }
 
     /// The core session (read-only view).
-    pub fn session(&self) -> &Session {
+    pub fn session(&self) -> &Session<Q, W, E> {
         &self.d.session
     }
 

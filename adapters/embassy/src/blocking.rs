@@ -9,7 +9,9 @@ use core::ops::ControlFlow;
 
 use cohesix_core::request::Request;
 use cohesix_core::role::Role;
-use cohesix_core::session::{Event, RequestId, Session, SessionError};
+use cohesix_core::session::{
+    Event, RequestId, Session, SessionError, MAX_PENDING_EVENTS, MAX_QUEUED, MAX_WIRE_FRAMES,
+};
 use embedded_io::{Read, ReadReady, Write, WriteReady};
 
 use crate::driver::{Buffers, Driver, DEFAULT_RX_LEN};
@@ -29,14 +31,33 @@ impl<F: FnMut() -> u64> Clock for F {
 }
 
 /// A blocking / polled console client.
-pub struct BlockingClient<'b, T, C, const RX: usize = DEFAULT_RX_LEN> {
+///
+/// `RX` is the receive window ([`Buffers`]); `Q`, `W`, `E` are the capacities of the core
+/// session it drives (`Session<Q, W, E>`, defaults = the core's host defaults), inferred from
+/// the session given to [`new`](Self::new); see [`MinimalBlockingClient`].
+pub struct BlockingClient<
+    'b,
+    T,
+    C,
+    const RX: usize = DEFAULT_RX_LEN,
+    const Q: usize = MAX_QUEUED,
+    const W: usize = MAX_WIRE_FRAMES,
+    const E: usize = MAX_PENDING_EVENTS,
+> {
     io: T,
     clock: C,
-    d: Driver<'b, RX>,
+    d: Driver<'b, RX, Q, W, E>,
     write_zero: bool,
 }
 
-impl<T, C, const RX: usize> core::fmt::Debug for BlockingClient<'_, T, C, RX> {
+/// A [`BlockingClient`] driving a [`MinimalSession`](cohesix_core::session::MinimalSession)
+/// (`Config::max_in_flight == 1`).
+pub type MinimalBlockingClient<'b, T, C, const RX: usize = DEFAULT_RX_LEN> =
+    BlockingClient<'b, T, C, RX, 1, 2, 6>;
+
+impl<T, C, const RX: usize, const Q: usize, const W: usize, const E: usize> core::fmt::Debug
+    for BlockingClient<'_, T, C, RX, Q, W, E>
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("BlockingClient")
             .field("session", &self.d.session)
@@ -44,13 +65,14 @@ impl<T, C, const RX: usize> core::fmt::Debug for BlockingClient<'_, T, C, RX> {
     }
 }
 
-impl<'b, T, C, const RX: usize> BlockingClient<'b, T, C, RX>
+impl<'b, T, C, const RX: usize, const Q: usize, const W: usize, const E: usize>
+    BlockingClient<'b, T, C, RX, Q, W, E>
 where
     T: Read + Write + ReadReady + WriteReady,
     C: Clock,
 {
     /// Wraps a connected transport.
-    pub fn new(io: T, clock: C, session: Session, buffers: &'b mut Buffers<RX>) -> Self {
+    pub fn new(io: T, clock: C, session: Session<Q, W, E>, buffers: &'b mut Buffers<RX>) -> Self {
         Self {
             io,
             clock,
@@ -60,7 +82,7 @@ where
     }
 
     /// The core session (read-only view).
-    pub fn session(&self) -> &Session {
+    pub fn session(&self) -> &Session<Q, W, E> {
         &self.d.session
     }
 

@@ -7,7 +7,10 @@
 
 use core::ops::ControlFlow;
 
-use cohesix_core::session::{Event, Session, SessionError, State, TRANSMIT_BUF_LEN};
+use cohesix_core::session::{
+    Event, Session, SessionError, State, MAX_PENDING_EVENTS, MAX_QUEUED, MAX_WIRE_FRAMES,
+    TRANSMIT_BUF_LEN,
+};
 
 /// Default receive window: one maximal console frame.
 pub const DEFAULT_RX_LEN: usize = TRANSMIT_BUF_LEN;
@@ -36,10 +39,17 @@ impl<const RX: usize> Default for Buffers<RX> {
     }
 }
 
-/// Session + buffers + the cursors of unfinished I/O.
+/// Session + buffers + the cursors of unfinished I/O. `Q`/`W`/`E` are the session's
+/// capacities (`Session<Q, W, E>`; the defaults are the core's host defaults).
 #[derive(Debug)]
-pub(crate) struct Driver<'b, const RX: usize> {
-    pub(crate) session: Session,
+pub(crate) struct Driver<
+    'b,
+    const RX: usize,
+    const Q: usize = MAX_QUEUED,
+    const W: usize = MAX_WIRE_FRAMES,
+    const E: usize = MAX_PENDING_EVENTS,
+> {
+    pub(crate) session: Session<Q, W, E>,
     buf: &'b mut Buffers<RX>,
     rx_start: usize,
     rx_end: usize,
@@ -49,8 +59,8 @@ pub(crate) struct Driver<'b, const RX: usize> {
     closed: Option<Option<SessionError>>,
 }
 
-impl<'b, const RX: usize> Driver<'b, RX> {
-    pub(crate) fn new(session: Session, buf: &'b mut Buffers<RX>) -> Self {
+impl<'b, const RX: usize, const Q: usize, const W: usize, const E: usize> Driver<'b, RX, Q, W, E> {
+    pub(crate) fn new(session: Session<Q, W, E>, buf: &'b mut Buffers<RX>) -> Self {
         Self {
             session,
             buf,

@@ -17,6 +17,10 @@
 //!
 //! * Storage: [`Buffers`] (`const fn new`, sized by const generics from the generated console
 //!   bounds) is supplied by the caller, typically from a `static`. No allocation, no panics.
+//! * Session size: both clients are generic over the core session's capacities
+//!   (`Session<Q, W, E>`, inferred from the session passed to `new`); the defaults are the
+//!   host defaults, and [`MinimalClient`] / [`MinimalBlockingClient`] take a
+//!   `cohesix_core::session::MinimalSession` (`max_in_flight == 1`) for RAM-tight MCUs.
 //! * Time: the async client reads `embassy_time::Instant`; the blocking client asks a
 //!   [`blocking::Clock`]. Every wait is bounded by the caller's deadline and the core's timers.
 //! * Logging: feature `defmt` and/or feature `log` (additive, both may be on).
@@ -35,8 +39,8 @@ pub mod blocking;
 pub mod error;
 pub mod reply;
 
-pub use asynch::Client;
-pub use blocking::{BlockingClient, Clock};
+pub use asynch::{Client, MinimalClient};
+pub use blocking::{BlockingClient, Clock, MinimalBlockingClient};
 pub use driver::{Buffers, DEFAULT_RX_LEN};
 pub use error::Error;
 pub use reply::Reply;

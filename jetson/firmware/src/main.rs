@@ -17,7 +17,7 @@ mod time_driver;
 
 use cohesix_core::role::Role;
 use cohesix_embassy::Buffers;
-use cohesix_jetson::agent::Agent;
+use cohesix_jetson::agent::MinimalAgent;
 use cohesix_jetson::config::manifest_ticket_secret;
 use cohesix_jetson::net::TcpLink;
 use cohesix_jetson::{AgentConfig, NullWorkload};
@@ -33,8 +33,18 @@ use static_cell::{ConstStaticCell, StaticCell};
 const CORE_HZ: u32 = 168_000_000;
 /// Ethernet MTU (frame payload) of the channel driver.
 const MTU: usize = 1514;
-/// TCP socket buffer per direction: one maximal console frame plus pipelined replies.
-const SOCKET_BUF: usize = 2048;
+/// TCP receive buffer: the agent keeps one request in flight, so this holds one reply burst
+/// (a `cat` of the lease plus its ack and END lines) with room to spare; it is also the
+/// advertised window.
+const SOCKET_RX_BUF: usize = 1024;
+/// TCP send buffer: one maximal console frame (4 + 256 bytes) plus a PING fence or QUIT.
+const SOCKET_TX_BUF: usize = 512;
+/// Frames queued between the stack and the MAC glue, per direction. One TCP connection with
+/// one request in flight never has more than a couple of frames in flight; the MAC's own DMA
+/// ring buffers the rest.
+const CH_FRAMES: usize = 2;
+/// embassy-net socket slots: the console TCP socket only (no DHCP, no DNS).
+const SOCKETS: usize = 1;
 /// Queen console endpoint on the board's network.
 const QUEEN: (Ipv4Address, u16) = (
     Ipv4Address::new(10, 231, 0, 1),
@@ -68,7 +78,8 @@ async fn main(spawner: Spawner) {
     };
     time_driver::init(cp.SYST, CORE_HZ);
 
-    static CH_STATE: ConstStaticCell<ch::State<MTU, 4, 4>> = ConstStaticCell::new(ch::State::new());
+    static CH_STATE: ConstStaticCell<ch::State<MTU, CH_FRAMES, CH_FRAMES>> =
+        ConstStaticCell::new(ch::State::new());
     let (ch_runner, device) = ch::new(
         CH_STATE.take(),
         ch::driver::HardwareAddress::Ethernet([0x02, 0xc0, 0x4e, 0x51, 0x00, 0x02]),
@@ -78,7 +89,7 @@ async fn main(spawner: Spawner) {
         gateway: Some(Ipv4Address::new(10, 231, 0, 1)),
         dns_servers: heapless::Vec::new(),
     });
-    static RESOURCES: ConstStaticCell<StackResources<2>> =
+    static RESOURCES: ConstStaticCell<StackResources<SOCKETS>> =
         ConstStaticCell::new(StackResources::new());
     let (stack, runner) = embassy_net::new(device, config, RESOURCES.take(), 0x5eed_c0e5);
     if let Ok(t) = mac_task(ch_runner) {
@@ -88,8 +99,8 @@ async fn main(spawner: Spawner) {
         spawner.spawn(t);
     }
 
-    static RX: ConstStaticCell<[u8; SOCKET_BUF]> = ConstStaticCell::new([0; SOCKET_BUF]);
-    static TX: ConstStaticCell<[u8; SOCKET_BUF]> = ConstStaticCell::new([0; SOCKET_BUF]);
+    static RX: ConstStaticCell<[u8; SOCKET_RX_BUF]> = ConstStaticCell::new([0; SOCKET_RX_BUF]);
+    static TX: ConstStaticCell<[u8; SOCKET_TX_BUF]> = ConstStaticCell::new([0; SOCKET_TX_BUF]);
     static BUFFERS: ConstStaticCell<Buffers> = ConstStaticCell::new(Buffers::new());
     let socket = TcpSocket::new(stack, RX.take(), TX.take());
     let link = TcpLink::new(
@@ -100,12 +111,14 @@ async fn main(spawner: Spawner) {
     let Ok(cfg) = AgentConfig::new("GPU-0", "jetson-mcu-1", "echo ok") else {
         return;
     };
-    static AGENT: StaticCell<Agent<'static, TcpLink<'static>, NullWorkload>> = StaticCell::new();
+    // The agent keeps one request in flight: the core's `MinimalSession` is enough.
+    static AGENT: StaticCell<MinimalAgent<'static, TcpLink<'static>, NullWorkload>> =
+        StaticCell::new();
     // No RTC on this board: issued_at 0 (the agent's tickets carry no TTL).
     let Some(secret) = manifest_ticket_secret(Role::WorkerGpu) else {
         return;
     };
-    let Ok(agent) = Agent::new(
+    let Ok(agent) = MinimalAgent::new(
         cfg,
         link,
         BUFFERS.take(),

@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use args::{Args, Mode};
 use cohesix_core::role::Role;
 use cohesix_embassy::Buffers;
-use cohesix_jetson::agent::{Agent, Cycle, Link, Stats};
+use cohesix_jetson::agent::{Cycle, Link, MinimalAgent, Stats};
 use cohesix_jetson::config::manifest_ticket_secret;
 use cohesix_jetson::net::TcpLink;
 use cohesix_jetson::{AgentConfig, AttachAs, NullWorkload};
@@ -87,7 +87,9 @@ async fn agent(
             AttachAs::WorkerGpu
         })
         .with_hold_connection(!args.release_between_polls);
-    let mut agent: Agent<'_, _, _> = Agent::new(
+    // The firmware's session configuration (`MinimalSession`, one request in flight), so the
+    // TAP end-to-end test exercises exactly what an MCU runs.
+    let mut agent: MinimalAgent<'_, _, _> = MinimalAgent::new(
         cfg,
         link,
         buffers,
