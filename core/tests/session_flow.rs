@@ -15,7 +15,14 @@ fn pipelined(max: u8) -> Pair {
         queen(Config::new().with_max_in_flight(max)),
         Server::new(ServerConfig::new()),
     );
-    assert_eq!(drive(&mut p), ["authenticated", "attached queen"]);
+    assert_eq!(
+        drive(&mut p),
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=queen",
+            "attached queen"
+        ]
+    );
     p
 }
 
@@ -95,6 +102,7 @@ fn requests_before_attach_are_held() {
         drive(&mut p),
         [
             "authenticated",
+            "session ATTACH: OK ATTACH role=queen",
             "attached queen",
             "ack #0 LS: OK LS path=/log entries=1",
             "data #0: queen.log",

@@ -85,6 +85,7 @@ fn minimal_session_passes_the_conformance_table() {
                 while let Some(ev) = s.poll_event() {
                     log.push(match ev {
                         Event::Ack { ack, .. } => format!("ack {}", ack.raw),
+                        Event::SessionAck { ack, .. } => format!("session {}", ack.raw),
                         Event::Data { line, .. } => format!("data {line}"),
                         Event::Completed(c) => match c.outcome {
                             Outcome::Ok => "ok".into(),
@@ -105,7 +106,14 @@ fn minimal_session_passes_the_conformance_table() {
     };
     step(&mut s, &mut server, &mut log);
     step(&mut s, &mut server, &mut log);
-    assert_eq!(log, ["Authenticated", "Attached { role: Queen }"]);
+    assert_eq!(
+        log,
+        [
+            "Authenticated",
+            "session OK ATTACH role=queen",
+            "Attached { role: Queen }"
+        ]
+    );
     let mut want = Vec::new();
     for c in CONFORMANCE {
         log.clear();
@@ -131,5 +139,5 @@ fn minimal_session_passes_the_conformance_table() {
     log.clear();
     step(&mut s, &mut server, &mut log);
     step(&mut s, &mut server, &mut log);
-    assert_eq!(log, ["Closed { error: None }"]);
+    assert_eq!(log, ["session OK QUIT", "Closed { error: None }"]);
 }

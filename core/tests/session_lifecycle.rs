@@ -83,6 +83,7 @@ fn ok_auth_with_detail_is_ignored_and_text_after_auth_tolerated() {
             "stray: OK AUTH detail=present-token",
             "authenticated",
             "stray: [net-console] pre-auth summary reason=auth-flush flushed=0 dropped=0",
+            "session ATTACH: OK ATTACH role=queen",
             "attached queen",
         ]
     );
@@ -115,7 +116,11 @@ fn worker_attach_with_spec_vector_ticket() {
     let mut p = worker_pair(WORKER_TICKET, ServerConfig::new());
     assert_eq!(
         drive(&mut p),
-        ["authenticated", "attached worker-heartbeat"]
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=worker-heartbeat",
+            "attached worker-heartbeat"
+        ]
     );
     assert_eq!(p.server.role(), Some(Role::WorkerHeartbeat));
 }
@@ -131,7 +136,14 @@ fn worker_attach_with_minted_ticket() {
         Session::new(Config::new(), creds).unwrap(),
         Server::new(ServerConfig::new()),
     );
-    assert_eq!(drive(&mut p), ["authenticated", "attached worker-gpu"]);
+    assert_eq!(
+        drive(&mut p),
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=worker-gpu",
+            "attached worker-gpu"
+        ]
+    );
     assert_eq!(p.client.role(), Some(Role::WorkerGpu));
 }
 
@@ -257,7 +269,14 @@ fn queen_gets_in_while_rate_limited() {
     let mut q = Pair::new(queen(Config::new()), server);
     q.server.reconnect();
     q.now = 2000;
-    assert_eq!(drive(&mut q), ["authenticated", "attached queen"]);
+    assert_eq!(
+        drive(&mut q),
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=queen",
+            "attached queen"
+        ]
+    );
 }
 
 #[test]
@@ -265,7 +284,7 @@ fn quit_closes_cleanly_and_reconnect_reauths() {
     let mut p = attached(ServerConfig::new());
     p.client.quit().unwrap();
     p.client.quit().unwrap();
-    assert_eq!(drive(&mut p), ["closed None"]);
+    assert_eq!(drive(&mut p), ["session QUIT: OK QUIT", "closed None"]);
     assert_eq!(p.client.state(), State::Closed);
     assert!(p.server.is_closed());
     assert_eq!(p.server.frames_received(), 3);
@@ -278,7 +297,14 @@ fn quit_closes_cleanly_and_reconnect_reauths() {
     );
     p.reconnect().unwrap();
     assert_eq!(p.client.state(), State::Authenticating);
-    assert_eq!(drive(&mut p), ["authenticated", "attached queen"]);
+    assert_eq!(
+        drive(&mut p),
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=queen",
+            "attached queen"
+        ]
+    );
     assert_eq!(p.server.frames_received(), 5);
 }
 
@@ -287,14 +313,22 @@ fn reconnect_reuses_worker_ticket() {
     let mut p = worker_pair(WORKER_TICKET, ServerConfig::new());
     assert_eq!(
         drive(&mut p),
-        ["authenticated", "attached worker-heartbeat"]
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=worker-heartbeat",
+            "attached worker-heartbeat"
+        ]
     );
     p.client.handle_close();
     assert_eq!(events(&mut p.client), ["closed Some(PeerClosed)"]);
     p.reconnect().unwrap();
     assert_eq!(
         drive(&mut p),
-        ["authenticated", "attached worker-heartbeat"]
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=worker-heartbeat",
+            "attached worker-heartbeat"
+        ]
     );
 }
 
@@ -364,7 +398,11 @@ fn credentials_can_be_replaced_between_connections() {
     p.now = 1_000; // past the 250 ms back-off
     assert_eq!(
         drive(&mut p),
-        ["authenticated", "attached worker-heartbeat"]
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=worker-heartbeat",
+            "attached worker-heartbeat"
+        ]
     );
     assert_eq!(p.client.requested_role(), Role::WorkerHeartbeat);
 }
@@ -375,4 +413,23 @@ fn session_fits_its_memory_budget() {
     let size = core::mem::size_of::<Session>();
     println!("size_of::<Session>() = {size}");
     assert!(size <= 8 * 1024, "{size}");
+}
+
+#[test]
+fn attach_refusal_is_delivered_raw_before_the_close() {
+    let mut p = worker_pair(&bad_worker_ticket(), ServerConfig::new());
+    let id = p
+        .client
+        .send(&cohesix_core::request::Request::Ping)
+        .unwrap();
+    let log = drive(&mut p);
+    assert_eq!(
+        log,
+        [
+            "authenticated".to_string(),
+            "session ATTACH: ERR ATTACH reason=policy detail=denied".to_string(),
+            format!("done {id} PING interrupted(sent=false) lines=0"),
+            "closed Some(AttachRejected(Denied))".to_string(),
+        ]
+    );
 }

@@ -34,7 +34,7 @@ fn attached(max_in_flight: u8) -> Session {
     assert!(s.poll_transmit(0, &mut tx).is_some());
     assert_eq!(
         feed(&mut s, &["OK ATTACH role=queen"], usize::MAX),
-        ["attached queen"]
+        ["session ATTACH: OK ATTACH role=queen", "attached queen"]
     );
     s
 }
@@ -251,7 +251,10 @@ fn quit_ack_overtakes_an_open_stream_then_the_close_interrupts_it() {
         assert_eq!(s.state(), State::Closed);
         log
     });
-    let mut want = vec!["ack #0 LS: OK LS path=/ entries=10".to_string()];
+    let mut want = vec![
+        "ack #0 LS: OK LS path=/ entries=10".to_string(),
+        "session QUIT: OK QUIT".to_string(),
+    ];
     want.extend(data(RequestId(0), entries));
     want.extend([
         "done #0 LS interrupted(sent=true) lines=8".into(),
@@ -275,6 +278,7 @@ fn quit_ack_before_the_end_of_a_stream_closes_after_the_end() {
         log,
         [
             "ack #0 LS: OK LS path=/log entries=1",
+            "session QUIT: OK QUIT",
             "data #0: queen.log",
             "done #0 LS ok lines=1",
             "closed None",
@@ -486,7 +490,14 @@ fn reorder_pair() -> Pair {
         queen(Config::new().with_max_in_flight(8)),
         Server::new(server),
     );
-    assert_eq!(drive(&mut p), ["authenticated", "attached queen"]);
+    assert_eq!(
+        drive(&mut p),
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=queen",
+            "attached queen"
+        ]
+    );
     p
 }
 
@@ -536,6 +547,7 @@ fn model_quit_overtakes_a_stream_and_closes_before_its_end() {
         drive(&mut p),
         [
             "ack #0 LS: OK LS path=/ entries=3",
+            "session QUIT: OK QUIT",
             "data #0: gpu",
             "data #0: log",
             "data #0: proc",

@@ -149,7 +149,10 @@ fn attached_session() -> Session {
     assert_eq!(events(&mut s), ["authenticated"]);
     assert!(s.poll_transmit(0, &mut tx).is_some());
     feed(&mut s, "OK ATTACH role=queen");
-    assert_eq!(events(&mut s), ["attached queen"]);
+    assert_eq!(
+        events(&mut s),
+        ["session ATTACH: OK ATTACH role=queen", "attached queen"]
+    );
     s
 }
 
@@ -368,7 +371,8 @@ fn scenario(chunk: usize) -> Vec<String> {
 #[test]
 fn byte_at_a_time_input_gives_the_same_events() {
     let whole = scenario(512);
-    assert_eq!(whole.len(), 20, "{whole:?}");
+    // 20 request events + the raw `OK ATTACH` and `OK QUIT` session acks.
+    assert_eq!(whole.len(), 22, "{whole:?}");
     assert_eq!(whole.last().unwrap(), "closed None");
     for chunk in [1, 2, 3, 5, 7] {
         assert_eq!(scenario(chunk), whole, "chunk={chunk}");
@@ -440,7 +444,11 @@ fn refused_fenced_request_orphans_its_fence() {
     );
     assert_eq!(
         drive(&mut p),
-        ["authenticated", "attached worker-heartbeat"]
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=worker-heartbeat",
+            "attached worker-heartbeat"
+        ]
     );
     send(&mut p, Request::spawn("x").unwrap());
     send(&mut p, Request::Ping);

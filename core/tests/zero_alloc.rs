@@ -60,6 +60,7 @@ static GLOBAL: Counting = Counting;
 struct Tally {
     authenticated: u32,
     attached: u32,
+    session_acks: u32,
     acks: u32,
     data: u32,
     ok: u32,
@@ -77,6 +78,8 @@ fn run() -> Tally {
     let mut on = |e: Event<'_>| match e {
         Event::Authenticated => t.authenticated += 1,
         Event::Attached { .. } => t.attached += 1,
+        // `OK ATTACH role=queen` and `OK QUIT`, borrowed from the receive buffer.
+        Event::SessionAck { ack, .. } => t.session_acks += u32::from(ack.raw.starts_with("OK ")),
         Event::Ack { .. } => t.acks += 1,
         Event::Data { line, .. } => {
             // Touch the borrowed line so it is really read.
@@ -134,6 +137,7 @@ fn full_session_allocates_nothing() {
     assert_eq!(allocs, 0, "session allocated {allocs} times");
     assert_eq!(tally.authenticated, 1);
     assert_eq!(tally.attached, 1);
+    assert_eq!(tally.session_acks, 2, "{tally:?}");
     assert_eq!(tally.ok, 100, "{tally:?}");
     assert_eq!(tally.other, 0, "{tally:?}");
     assert_eq!(tally.closed_clean, 1);

@@ -137,15 +137,17 @@ impl Surfaces {
 }
 
 /// Upstream `.coh` scripts that only use what the simulator serves, with the surfaces
-/// they need.
+/// they need. `lifecycle_basic.coh` and `lifecycle_reboot_resume.coh` need the upstream
+/// lifecycle of [`Surfaces::Full`]: the real 0.3.0-alpha2 queen (and the shipped profile)
+/// refuses `quiesce` and `drain` with `error=EPERM`.
 pub const SIM_SCRIPTS: &[(&str, Surfaces)] = &[
     ("9p_batch.coh", Surfaces::Shipped),
     ("boot_v0.coh", Surfaces::Shipped),
     ("busy_backpressure.coh", Surfaces::Shipped),
     ("host_absent.coh", Surfaces::Shipped),
-    ("lifecycle_basic.coh", Surfaces::Shipped),
+    ("lifecycle_basic.coh", Surfaces::Full),
     ("lifecycle_drain_spool.coh", Surfaces::Shipped),
-    ("lifecycle_reboot_resume.coh", Surfaces::Shipped),
+    ("lifecycle_reboot_resume.coh", Surfaces::Full),
     ("observe_watch.coh", Surfaces::Shipped),
     ("root_cut_basic.coh", Surfaces::Shipped),
     ("session_lifecycle.coh", Surfaces::Shipped),
@@ -155,6 +157,7 @@ pub const SIM_SCRIPTS: &[(&str, Surfaces)] = &[
     ("telemetry_ring.coh", Surfaces::Shipped),
     ("peft_roundtrip.coh", Surfaces::Full),
     ("policy_gate.coh", Surfaces::Full),
+    ("sidecar_integration.coh", Surfaces::Full),
 ];
 
 /// Upstream scripts not run, and why.
@@ -182,10 +185,6 @@ pub const SKIPPED_SCRIPTS: &[(&str, &str)] = &[
     (
         "session_pool.coh",
         "`pool bench` is an upstream-cohsh-only feature",
-    ),
-    (
-        "sidecar_integration.coh",
-        "the simulator answers invalid-path for /bus with this ticket",
     ),
 ];
 

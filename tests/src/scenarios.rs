@@ -33,6 +33,11 @@ fn refused_label(r: &Result<cohesix_tokio::Reply, ClientError>) -> Option<String
 pub async fn every_verb(target: &Target) {
     let mut c = connect(target).await;
     assert_eq!(c.role(), Some(Role::Queen));
+    // The raw `OK ATTACH` line, as the queen sent it.
+    assert_eq!(
+        c.attach_ack().map(ToString::to_string).as_deref(),
+        Some("OK ATTACH role=queen")
+    );
 
     let ping = c.ping().await.expect("ping");
     // The session completes a PING on both `OK PING` and `PONG` (either order).
@@ -169,6 +174,10 @@ pub async fn worker_ticket(target: &Target) {
         .await
         .expect("worker attach");
     assert_eq!(c.role(), Some(Role::WorkerHeartbeat));
+    assert_eq!(
+        c.attach_ack().map(ToString::to_string).as_deref(),
+        Some("OK ATTACH role=worker-heartbeat")
+    );
     c.cat("/proc/lifecycle/state").await.expect("worker read");
     match c.echo("/log/queen.log", "nope").await {
         Err(ClientError::Refused(ack)) => {

@@ -21,6 +21,8 @@ use cohesix_generated::console::{MAX_IN_FLIGHT, MAX_LINE_LEN};
 enum Ev {
     Authenticated,
     Attached,
+    /// The raw ack of ATTACH or QUIT.
+    SessionAck(String),
     Ack(u32, String),
     Data(u32, String),
     Done(u32, String, u32),
@@ -86,6 +88,7 @@ impl Rig {
             let ev = match ev {
                 Event::Authenticated => Ev::Authenticated,
                 Event::Attached { .. } => Ev::Attached,
+                Event::SessionAck { ack, .. } => Ev::SessionAck(ack.raw.to_owned()),
                 Event::Ack { id, ack, .. } => Ev::Ack(id.0, ack.raw.to_owned()),
                 Event::Data { id, line, .. } => Ev::Data(id.0, line.to_owned()),
                 Event::Completed(c) => {

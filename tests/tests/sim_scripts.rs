@@ -102,3 +102,21 @@ async fn abuse_transcript_in_its_queen_form() {
     }
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn shipped_lifecycle_refuses_quiesce_and_drain_like_the_real_queen() {
+    // Observed on the real 0.3.0-alpha2 queen: `quiesce` from ONLINE and `drain` after
+    // `cordon` are refused with EPERM and the state stays where it was.
+    let (s, t) = sim(Surfaces::Shipped.features()).await;
+    let script = "attach queen\n\
+                  lifecycle quiesce\nEXPECT ERR\n\
+                  EXPECT SUBSTR detail=denied path=/queen/lifecycle/ctl error=EPERM\n\
+                  lifecycle cordon\nEXPECT OK\n\
+                  lifecycle drain\nEXPECT ERR\nEXPECT SUBSTR error=EPERM\n\
+                  cat /proc/lifecycle/state\nEXPECT SUBSTR state=DRAINING\n\
+                  lifecycle resume\nEXPECT OK\nquit\n";
+    let run = run_script(&t, script).await;
+    run.result
+        .unwrap_or_else(|e| panic!("{e}\n--- output ---\n{}", run.output));
+    s.shutdown().await;
+}

@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use cohesix_core::request::Request;
 use cohesix_core::role::Role;
-use cohesix_core::session::testkit::{Pair, Server, ServerConfig, TOKEN};
+use cohesix_core::session::testkit::{conformance, Server, ServerConfig, TOKEN};
 use cohesix_core::session::{Config, Credentials, Event, MinimalSession, Session};
 use cohesix_embassy::{BlockingClient, Buffers, Client, MinimalBlockingClient, MinimalClient};
 use embassy_futures::block_on;
@@ -29,22 +29,15 @@ use support::{MemIo, MemIoBlocking};
 type Step = Option<Request<'static>>;
 
 fn scenario() -> Vec<Step> {
-    vec![
-        Some(Request::ls("/").unwrap()),
-        Some(Request::cat("/proc/lifecycle/state").unwrap()),
-        Some(Request::echo("/log/queen.log", "conformance-1").unwrap()),
-        Some(Request::tail("/log/queen.log").unwrap()),
-        Some(Request::Ping),
-        Some(Request::cat("/gpu/GPU-0/info").unwrap()),
-        Some(Request::cat("/does/not/exist").unwrap()),
-        None,
-    ]
+    // The shared scenario lives in the core test kit (the tokio adapter runs it too).
+    conformance::SCENARIO
+        .iter()
+        .map(conformance::ScenarioStep::request)
+        .collect()
 }
 
 /// The scenario, as the constant its name promises (for documentation links).
-pub const SCENARIO: &str =
-    "ls / ; cat /proc/lifecycle/state ; echo conformance-1 > /log/queen.log ; \
-tail /log/queen.log ; ping ; cat /gpu/GPU-0/info ; cat /does/not/exist ; quit";
+pub const SCENARIO: &str = conformance::SCENARIO_TEXT;
 
 fn creds() -> Credentials {
     Credentials::new(TOKEN, Role::Queen, None).unwrap()
@@ -63,18 +56,8 @@ fn record(out: &mut Vec<String>, ev: &Event<'_>) {
 }
 
 fn reference_transcript() -> Vec<String> {
-    let mut pair = Pair::new(session(), Server::new(ServerConfig::new()));
     let mut out = Vec::new();
-    pair.drive(&mut |ev| record(&mut out, &ev));
-    for step in scenario() {
-        match step {
-            Some(req) => {
-                pair.client.send(&req).unwrap();
-            }
-            None => pair.client.quit().unwrap(),
-        }
-        pair.drive(&mut |ev| record(&mut out, &ev));
-    }
+    conformance::reference_transcript(&mut |ev| record(&mut out, &ev)).unwrap();
     out
 }
 

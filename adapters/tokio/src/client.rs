@@ -1,6 +1,8 @@
 //! The async client: connect, typed calls, pipelining, write batches, reconnect.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 
 use cohesix_core::request::{Request, Verb};
 use cohesix_core::role::Role;
@@ -8,12 +10,13 @@ use cohesix_core::session::{
     Config as SessionConfig, Credentials, RequestId, Session, SessionError, MAX_QUEUED,
 };
 use cohesix_generated::console::{MAX_IN_FLIGHT, MAX_LINE_LEN};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::{sleep, sleep_until, timeout, Duration, Instant};
 use tracing::Instrument;
 
 use crate::config::ClientConfig;
-use crate::driver::{attach_refusal_ack, Finished, Pump};
+use crate::driver::{Finished, Pump};
 use crate::error::ClientError;
 use crate::reply::{Ack, AckStatus, Reply};
 
@@ -74,24 +77,65 @@ fn describe(request: &Request<'_>) -> String {
     }
 }
 
-/// An authenticated, attached console connection to a queen.
+/// Opens a new transport to `addr` (for reconnects), honouring the op timeout and NODELAY.
+type Opener<S> = fn(
+    SocketAddr,
+    Duration,
+    bool,
+) -> Pin<Box<dyn Future<Output = Result<S, ClientError>> + Send + 'static>>;
+
+fn open_tcp(
+    addr: SocketAddr,
+    op_timeout: Duration,
+    nodelay: bool,
+) -> Pin<Box<dyn Future<Output = Result<TcpStream, ClientError>> + Send + 'static>> {
+    Box::pin(async move {
+        let stream = timeout(op_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| ClientError::Timeout { op: "connect" })??;
+        stream.set_nodelay(nodelay)?;
+        Ok(stream)
+    })
+}
+
+/// The core session configuration derived from the client configuration.
+fn session_for(config: &ClientConfig, credentials: Credentials) -> Result<Session, ClientError> {
+    let max_in_flight = u8::try_from(config.max_in_flight.clamp(1, MAX_IN_FLIGHT)).unwrap_or(1);
+    let op_ms = u64::try_from(config.op_timeout.as_millis()).unwrap_or(u64::MAX);
+    let hb_ms = config.heartbeat.map_or(u64::MAX, |h| {
+        u64::try_from(h.as_millis()).unwrap_or(u64::MAX)
+    });
+    let session_config = SessionConfig::new()
+        .with_max_in_flight(max_in_flight)
+        .with_op_timeout_ms(op_ms)
+        .with_heartbeat_ms(hb_ms);
+    Session::new(session_config, credentials).map_err(session_error)
+}
+
+/// An authenticated, attached console connection to a queen, over any
+/// `AsyncRead + AsyncWrite + Unpin` transport `S` (TCP by default).
 ///
 /// All protocol state lives in the core [`Session`]; the client only moves bytes and
 /// sleeps until the session's next deadline. Methods take `&mut self`: one call at a time,
 /// with [`Client::pipeline`] for several requests in flight.
 ///
+/// A client made with [`Client::connect`] reconnects (AUTH + ATTACH) after a drop; one made
+/// with [`Client::with_stream`] cannot open a new transport, so after its connection ends
+/// every call fails with [`ClientError::Closed`].
+///
 /// **Cancel safety (every async method):** dropping the future at any point loses no
 /// bytes and leaves the client usable. Output taken from the session waits in the client
-/// until the socket accepts it; input is handed to the session before the next await.
+/// until the transport accepts it; input is handed to the session before the next await.
 /// A request that was already queued when its future was dropped may still be sent; its
 /// reply is discarded when it arrives.
-pub struct Client {
-    addr: SocketAddr,
+pub struct Client<S = TcpStream> {
+    addr: Option<SocketAddr>,
+    opener: Option<Opener<S>>,
     config: ClientConfig,
-    pump: Pump,
+    pump: Pump<S>,
 }
 
-impl std::fmt::Debug for Client {
+impl<S> std::fmt::Debug for Client<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("addr", &self.addr)
@@ -101,7 +145,7 @@ impl std::fmt::Debug for Client {
     }
 }
 
-impl Client {
+impl Client<TcpStream> {
     /// Connects to `addr`, sends `AUTH` in the first write after the connect completes
     /// (the queen closes silent connections within tens of milliseconds), then `ATTACH`
     /// with the credentials' role and ticket. Connect failures and resets are retried with
@@ -110,9 +154,9 @@ impl Client {
     /// Cancel-safe: dropping the future drops the half-open connection.
     ///
     /// # Errors
-    /// [`ClientError::AuthRejected`], [`ClientError::Refused`] (ERR ATTACH),
-    /// [`ClientError::Timeout`], [`ClientError::Io`]/[`ClientError::Closed`] after the
-    /// retries, [`ClientError::Core`] for an unusable configuration.
+    /// [`ClientError::AuthRejected`], [`ClientError::Refused`] (the `ERR ATTACH` line as
+    /// received), [`ClientError::Timeout`], [`ClientError::Io`]/[`ClientError::Closed`]
+    /// after the retries, [`ClientError::Core`] for an unusable configuration.
     pub async fn connect(
         addr: SocketAddr,
         credentials: Credentials,
@@ -121,20 +165,11 @@ impl Client {
         let span =
             tracing::debug_span!("cohesix.connect", %addr, role = credentials.role().label());
         async move {
-            let max_in_flight =
-                u8::try_from(config.max_in_flight.clamp(1, MAX_IN_FLIGHT)).unwrap_or(1);
-            let op_ms = u64::try_from(config.op_timeout.as_millis()).unwrap_or(u64::MAX);
-            let hb_ms = config.heartbeat.map_or(u64::MAX, |h| {
-                u64::try_from(h.as_millis()).unwrap_or(u64::MAX)
-            });
-            let session_config = SessionConfig::new()
-                .with_max_in_flight(max_in_flight)
-                .with_op_timeout_ms(op_ms)
-                .with_heartbeat_ms(hb_ms);
-            let session = Session::new(session_config, credentials).map_err(session_error)?;
+            let session = session_for(&config, credentials)?;
             let stall = config.op_timeout.saturating_mul(2);
             let mut client = Self {
-                addr,
+                addr: Some(addr),
+                opener: Some(open_tcp),
                 config,
                 pump: Pump::new(session, stall),
             };
@@ -149,6 +184,45 @@ impl Client {
     #[must_use]
     pub fn peer_addr(&self) -> SocketAddr {
         self.addr
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    /// Runs the console session over an already open transport: writes `AUTH` at once,
+    /// then `ATTACH` with the credentials' role and ticket, and returns once attached.
+    /// Nothing is retried and the client never reconnects (it has no way to open a new
+    /// transport). Used with in-memory transports (`tokio::io::duplex`) and streams the
+    /// caller opened itself.
+    ///
+    /// Cancel-safe: dropping the future drops the transport (the session never attached).
+    ///
+    /// # Errors
+    /// [`ClientError::AuthRejected`], [`ClientError::Refused`] (the `ERR ATTACH` line as
+    /// received), [`ClientError::Timeout`], [`ClientError::Closed`]/[`ClientError::Io`]
+    /// when the transport ends, [`ClientError::Core`] for an unusable configuration.
+    pub async fn with_stream(
+        stream: S,
+        credentials: Credentials,
+        config: ClientConfig,
+    ) -> Result<Self, ClientError> {
+        let span = tracing::debug_span!("cohesix.connect", role = credentials.role().label());
+        async move {
+            let session = session_for(&config, credentials)?;
+            let stall = config.op_timeout.saturating_mul(2);
+            let mut client = Self {
+                addr: None,
+                opener: None,
+                config,
+                pump: Pump::new(session, stall),
+            };
+            client.pump.attach_stream(stream);
+            client.pump.flush_now();
+            client.establish().await?;
+            Ok(client)
+        }
+        .instrument(span)
+        .await
     }
 
     /// The role the queen confirmed, while connected and attached.
@@ -163,6 +237,13 @@ impl Client {
         self.pump.stream.is_some()
     }
 
+    /// The `OK ATTACH …` line the queen sent on the current connection, as received
+    /// (e.g. `OK ATTACH role=queen`).
+    #[must_use]
+    pub fn attach_ack(&self) -> Option<&Ack> {
+        self.pump.stream.as_ref().and(self.pump.attach_ack.as_ref())
+    }
+
     /// The configuration.
     #[must_use]
     pub fn config(&self) -> &ClientConfig {
@@ -175,7 +256,11 @@ impl Client {
         loop {
             match self.connect_once().await {
                 Ok(()) => return Ok(()),
-                Err(e) if e.is_transport() && attempt < self.config.retry.max_retries => {
+                Err(e)
+                    if e.is_transport()
+                        && self.opener.is_some()
+                        && attempt < self.config.retry.max_retries =>
+                {
                     let delay = self.config.retry.delay(attempt);
                     tracing::debug!(error = %e, attempt, ?delay, "connect failed; backing off");
                     attempt += 1;
@@ -188,11 +273,11 @@ impl Client {
 
     async fn connect_once(&mut self) -> Result<(), ClientError> {
         if self.pump.stream.is_none() {
+            let (Some(open), Some(addr)) = (self.opener, self.addr) else {
+                return Err(ClientError::Closed);
+            };
             self.pump.prepare_reconnect()?;
-            let stream = timeout(self.config.op_timeout, TcpStream::connect(self.addr))
-                .await
-                .map_err(|_| ClientError::Timeout { op: "connect" })??;
-            stream.set_nodelay(self.config.nodelay)?;
+            let stream = open(addr, self.config.op_timeout, self.config.nodelay).await?;
             self.pump.attach_stream(stream);
             // AUTH was queued by the session: write it now, in the first burst.
             self.pump.flush_now();
@@ -210,7 +295,12 @@ impl Client {
         Err(match self.pump.closed.take().flatten() {
             Some(SessionError::AuthRejected) if self.pump.reset_seen => ClientError::Closed,
             Some(SessionError::AuthRejected) => ClientError::AuthRejected { ack: None },
-            Some(SessionError::AttachRejected(a)) => ClientError::Refused(attach_refusal_ack(&a)),
+            Some(SessionError::AttachRejected(_)) => ClientError::Refused(
+                self.pump
+                    .attach_refusal
+                    .take()
+                    .unwrap_or_else(|| Ack::new(AckStatus::Err, "ATTACH", None)),
+            ),
             Some(SessionError::TimedOut) => ClientError::Timeout { op: "attach" },
             Some(SessionError::PeerClosed) | None => ClientError::Closed,
             Some(e @ (SessionError::Protocol(_) | SessionError::InvalidUtf8)) => {
@@ -221,7 +311,7 @@ impl Client {
     }
 
     /// Drives I/O until `done` holds. Every await inside is cancel-safe.
-    async fn drive_until(&mut self, done: impl Fn(&Pump) -> bool) -> Result<(), ClientError> {
+    async fn drive_until(&mut self, done: impl Fn(&Pump<S>) -> bool) -> Result<(), ClientError> {
         loop {
             self.pump.flush_now();
             if done(&self.pump) {
@@ -434,13 +524,16 @@ impl Client {
         Ok(BatchReport { lines })
     }
 
-    /// Sends `QUIT` and waits for `OK QUIT` and the close. A later call on this client
-    /// opens a new connection (AUTH + ATTACH again).
+    /// Sends `QUIT` and waits for `OK QUIT` and the close; returns the `OK QUIT` line as
+    /// received. A later call on a [`Client::connect`] client opens a new connection
+    /// (AUTH + ATTACH again).
     ///
     /// Cancel-safe (see [`Client`]).
     ///
     /// # Errors
-    /// [`ClientError::Closed`] when not connected; transport errors.
+    /// [`ClientError::Closed`] when not connected, or when the peer closed without
+    /// answering `QUIT`; [`ClientError::Refused`] when it answered with an `ERR` line;
+    /// transport errors.
     pub async fn quit(&mut self) -> Result<Reply, ClientError> {
         if self.pump.stream.is_none() {
             return Err(ClientError::Closed);
@@ -448,12 +541,13 @@ impl Client {
         self.pump.begin_call();
         self.pump.session.quit().map_err(session_error)?;
         self.drive_until(|p| p.closed.is_some()).await?;
-        match self.pump.closed.flatten() {
-            None => Ok(Reply {
-                ack: Ack::new(AckStatus::Ok, "QUIT", None),
+        match (self.pump.closed.flatten(), self.pump.quit_ack.take()) {
+            (None, Some(ack)) if ack.is_ok() => Ok(Reply {
+                ack,
                 lines: Vec::new(),
             }),
-            Some(_) => Err(ClientError::Closed),
+            (None, Some(ack)) => Err(ClientError::Refused(ack)),
+            _ => Err(ClientError::Closed),
         }
     }
 

@@ -1,21 +1,30 @@
-//! The byte pump: moves bytes between the socket and the core [`Session`], sleeps until
+//! The byte pump: moves bytes between the transport and the core [`Session`], sleeps until
 //! [`Session::poll_timeout`], and turns borrowed session events into owned replies.
 //!
+//! The transport is any `AsyncRead + AsyncWrite + Unpin` stream (a `TcpStream` for
+//! [`Client::connect`](crate::Client::connect), an in-memory `tokio::io::duplex` end in the
+//! conformance tests, a TLS stream, ...).
+//!
 //! Cancel safety comes from where the state lives: every byte taken from the session waits
-//! in [`Pump::tx`] until the socket accepted it, every byte read is handed to the session
-//! before the next `.await`, and every await point is a readiness wait (`readable`,
-//! `writable`, `sleep`) that consumes nothing. Dropping a future at any await therefore
-//! loses nothing; the next call carries on where it stopped.
+//! in [`Pump::tx`] until the transport accepted it, every byte read is handed to the session
+//! before the next `.await`, and the only await point ([`Pump::wait_io`]) is one `poll_fn`
+//! over `poll_read`/`poll_write`/`poll_flush` that completes in the same poll in which the
+//! transport reports progress, raced against timers that consume nothing. Dropping a future
+//! at any await therefore loses nothing; the next call carries on where it stopped.
 
 use std::collections::{HashMap, HashSet};
+use std::future::poll_fn;
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 
 use cohesix_core::reply::{Ack as CoreAck, Status};
+use cohesix_core::request::Verb;
 use cohesix_core::role::Role;
 use cohesix_core::session::{
-    AttachError, Event, Outcome, RequestId, Session, SessionError, State, TRANSMIT_BUF_LEN,
+    Event, Outcome, RequestId, Session, SessionError, State, TRANSMIT_BUF_LEN,
 };
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{sleep_until, Duration, Instant};
 
 use crate::error::ClientError;
@@ -55,38 +64,22 @@ pub(crate) fn own_ack(ack: &CoreAck<'_>) -> Ack {
     Ack::new(status, ack.label, ack.detail.map(str::to_owned))
 }
 
-/// The canonical queen (SRV) rendering of an attach refusal, for display: the session
-/// reports the refusal as an [`AttachError`].
-pub(crate) fn attach_refusal_ack(e: &AttachError) -> Ack {
-    let detail = match e {
-        AttachError::Denied => "reason=policy detail=denied".to_owned(),
-        AttachError::Throttled { delay_ms } => {
-            format!("reason=quota detail=throttled delay_ms={delay_ms}")
-        }
-        AttachError::RateLimited { delay_ms } => {
-            format!("reason=quota detail=rate-limited delay_ms={delay_ms}")
-        }
-        AttachError::InvalidRole => "reason=policy detail=invalid-role".to_owned(),
-        AttachError::LifecycleDenied => "reason=policy detail=lifecycle-denied".to_owned(),
-        AttachError::Expired => "reason=quota detail=expired".to_owned(),
-        AttachError::InvalidClaims => "reason=quota detail=invalid-claims".to_owned(),
-        AttachError::Busy => "reason=busy detail=attach-timeout".to_owned(),
-        AttachError::Unauthenticated => "reason=policy detail=unauthenticated".to_owned(),
-        AttachError::Parse => {
-            return Ack::new(AckStatus::Err, "PARSE", Some("reason=policy".to_owned()))
-        }
-        _ => "reason=policy".to_owned(),
-    };
-    Ack::new(AckStatus::Err, "ATTACH", Some(detail))
+/// What the transport reported in [`Pump::wait_io`].
+enum IoEvent {
+    Read(io::Result<usize>),
+    Wrote(io::Result<usize>),
+    Flushed(io::Result<()>),
 }
 
-/// Socket + session + owned reply assembly.
-pub(crate) struct Pump {
+/// Transport + session + owned reply assembly.
+pub(crate) struct Pump<S> {
     pub(crate) session: Session,
-    pub(crate) stream: Option<TcpStream>,
+    pub(crate) stream: Option<S>,
     epoch: Instant,
     tx: Vec<u8>,
     tx_sent: usize,
+    /// Bytes were written since the last successful `poll_flush`.
+    need_flush: bool,
     rx: Vec<u8>,
     partial: HashMap<RequestId, Partial>,
     done: HashMap<RequestId, Finished>,
@@ -95,6 +88,12 @@ pub(crate) struct Pump {
     pub(crate) closed: Option<Option<SessionError>>,
     /// The role the queen confirmed on the current connection.
     pub(crate) attached: Option<Role>,
+    /// The `OK ATTACH …` line of the current connection, as received.
+    pub(crate) attach_ack: Option<Ack>,
+    /// The line that refused `ATTACH` on the current connection, as received.
+    pub(crate) attach_refusal: Option<Ack>,
+    /// The `OK QUIT` line of the current connection, as received.
+    pub(crate) quit_ack: Option<Ack>,
     /// The transport reported a reset (not a clean FIN) on the current connection.
     pub(crate) reset_seen: bool,
     /// Deadline backstop: the longest the pump waits without any inbound byte while a
@@ -102,7 +101,7 @@ pub(crate) struct Pump {
     pub(crate) stall_limit: Duration,
 }
 
-impl Pump {
+impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
     pub(crate) fn new(session: Session, stall_limit: Duration) -> Self {
         Self {
             session,
@@ -110,12 +109,16 @@ impl Pump {
             epoch: Instant::now(),
             tx: Vec::with_capacity(TRANSMIT_BUF_LEN * 2),
             tx_sent: 0,
+            need_flush: false,
             rx: vec![0; RX_CHUNK],
             partial: HashMap::new(),
             done: HashMap::new(),
             abandoned: HashSet::new(),
             closed: None,
             attached: None,
+            attach_ack: None,
+            attach_refusal: None,
+            quit_ack: None,
             reset_seen: false,
             stall_limit,
         }
@@ -148,14 +151,18 @@ impl Pump {
         self.done.contains_key(&id)
     }
 
-    /// Installs a freshly connected socket for the session's current connection.
-    pub(crate) fn attach_stream(&mut self, stream: TcpStream) {
+    /// Installs a freshly connected transport for the session's current connection.
+    pub(crate) fn attach_stream(&mut self, stream: S) {
         self.stream = Some(stream);
         self.closed = None;
         self.attached = None;
+        self.attach_ack = None;
+        self.attach_refusal = None;
+        self.quit_ack = None;
         self.reset_seen = false;
         self.tx.clear();
         self.tx_sent = 0;
+        self.need_flush = false;
     }
 
     /// Prepares the session for a new connection (after `Closed` was delivered).
@@ -176,30 +183,55 @@ impl Pump {
         self.stream = None;
     }
 
-    /// Moves every frame the session wants to send into `tx` and writes what the socket
-    /// takes without waiting.
+    /// Moves every frame the session wants to send into `tx` and writes what the transport
+    /// takes without waiting (one poll with a no-op waker; `Pending` leaves the rest for
+    /// [`Pump::wait_io`], which polls with the task's waker).
     pub(crate) fn flush_now(&mut self) {
         let now = self.now_ms();
         let mut frame = [0u8; TRANSMIT_BUF_LEN];
         while let Some(n) = self.session.poll_transmit(now, &mut frame) {
             self.tx.extend_from_slice(frame.get(..n).unwrap_or(&[]));
         }
-        let Some(stream) = &self.stream else {
+        let Some(stream) = self.stream.as_mut() else {
             return;
         };
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut failure = None;
         while self.tx_sent < self.tx.len() {
-            match stream.try_write(self.tx.get(self.tx_sent..).unwrap_or(&[])) {
-                Ok(0) => break,
-                Ok(n) => self.tx_sent += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => {
-                    tracing::debug!(error = %e, "write failed");
-                    self.note_io_error(&e);
-                    self.abort();
-                    return;
+            let pending = self.tx.get(self.tx_sent..).unwrap_or(&[]);
+            match Pin::new(&mut *stream).poll_write(&mut cx, pending) {
+                Poll::Ready(Ok(0)) => {
+                    failure = Some(io::Error::from(io::ErrorKind::WriteZero));
+                    break;
                 }
+                Poll::Ready(Ok(n)) => {
+                    self.tx_sent += n;
+                    self.need_flush = true;
+                }
+                Poll::Ready(Err(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+                Poll::Pending => break,
             }
         }
+        if failure.is_none() && self.need_flush {
+            match Pin::new(&mut *stream).poll_flush(&mut cx) {
+                Poll::Ready(Ok(())) => self.need_flush = false,
+                Poll::Ready(Err(e)) => failure = Some(e),
+                Poll::Pending => {}
+            }
+        }
+        if let Some(e) = failure {
+            tracing::debug!(error = %e, "write failed");
+            self.note_io_error(&e);
+            self.abort();
+            return;
+        }
+        self.compact_tx();
+    }
+
+    fn compact_tx(&mut self) {
         if self.tx_sent == self.tx.len() {
             self.tx.clear();
             self.tx_sent = 0;
@@ -238,6 +270,16 @@ impl Pump {
             any = true;
             match event {
                 Event::Authenticated => tracing::debug!("authenticated"),
+                Event::SessionAck { verb, ack } => {
+                    tracing::debug!(line = ack.raw, "session ack");
+                    let owned = own_ack(&ack);
+                    match verb {
+                        Verb::Attach if ack.is_ok() => self.attach_ack = Some(owned),
+                        Verb::Attach => self.attach_refusal = Some(owned),
+                        Verb::Quit => self.quit_ack = Some(owned),
+                        _ => {}
+                    }
+                }
                 Event::Attached { role } => {
                     tracing::debug!(role = role.label(), "attached");
                     self.attached = Some(role);
@@ -287,55 +329,90 @@ impl Pump {
             self.stream = None;
             self.tx.clear();
             self.tx_sent = 0;
+            self.need_flush = false;
         }
         any
     }
 
-    /// Waits for one of: inbound bytes, socket room for pending output, the session's next
-    /// deadline, or the stall backstop. Cancel-safe: every branch is a readiness wait.
+    /// Waits for one of: inbound bytes, transport room for pending output (or a pending
+    /// flush), the session's next deadline, or the stall backstop, and handles it.
+    ///
+    /// Cancel-safe: the transport is polled inside one `poll_fn` that completes in the very
+    /// poll in which a read or write makes progress, and the result is applied before this
+    /// function returns, with no await in between; the timer branches consume nothing.
     pub(crate) async fn wait_io(&mut self) -> Result<(), ClientError> {
         enum Wake {
-            Readable,
-            Writable,
+            Io(IoEvent),
             Timer,
             Stall,
         }
-        let Some(stream) = &self.stream else {
+        if self.stream.is_none() {
             return Err(ClientError::Closed);
-        };
+        }
         let deadline = self.session.poll_timeout().map(|ms| self.instant_of(ms));
         let awaiting = self.session.in_flight() > 0 || self.session.queued() > 0;
         // Without anything awaited the backstop never fires (an idle wait is bounded by
         // its caller).
         let stall = Instant::now() + self.stall_limit;
         let want_write = self.tx_sent < self.tx.len();
+        let want_flush = self.need_flush;
+        let Self {
+            stream,
+            tx,
+            tx_sent,
+            rx,
+            ..
+        } = self;
+        let Some(stream) = stream.as_mut() else {
+            return Err(ClientError::Closed);
+        };
+        let sent = *tx_sent;
+        let io = poll_fn(|cx| {
+            if want_write {
+                let pending = tx.get(sent..).unwrap_or(&[]);
+                if let Poll::Ready(r) = Pin::new(&mut *stream).poll_write(cx, pending) {
+                    return Poll::Ready(IoEvent::Wrote(r));
+                }
+            } else if want_flush {
+                if let Poll::Ready(r) = Pin::new(&mut *stream).poll_flush(cx) {
+                    return Poll::Ready(IoEvent::Flushed(r));
+                }
+            }
+            let mut buf = ReadBuf::new(rx.as_mut_slice());
+            match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) => Poll::Ready(IoEvent::Read(Ok(buf.filled().len()))),
+                Poll::Ready(Err(e)) => Poll::Ready(IoEvent::Read(Err(e))),
+                Poll::Pending => Poll::Pending,
+            }
+        });
         let wake = tokio::select! {
-            r = stream.readable() => { r?; Wake::Readable }
-            r = stream.writable(), if want_write => { r?; Wake::Writable }
+            ev = io => Wake::Io(ev),
             () = sleep_until(deadline.unwrap_or(stall)), if deadline.is_some() => Wake::Timer,
             () = sleep_until(stall), if awaiting => Wake::Stall,
         };
         match wake {
-            Wake::Readable => {
-                let result = match &self.stream {
-                    Some(s) => s.try_read(&mut self.rx),
-                    None => return Ok(()),
-                };
-                match result {
-                    Ok(0) => {
-                        tracing::debug!("peer closed the connection");
-                        self.abort();
-                    }
-                    Ok(n) => self.feed(n),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => {
-                        tracing::debug!(error = %e, "read failed");
-                        self.note_io_error(&e);
-                        self.abort();
-                    }
+            Wake::Io(IoEvent::Read(Ok(0))) => {
+                tracing::debug!("peer closed the connection");
+                self.abort();
+            }
+            Wake::Io(IoEvent::Read(Ok(n))) => self.feed(n),
+            Wake::Io(IoEvent::Wrote(Ok(0))) => {
+                tracing::debug!("transport accepts no more bytes");
+                self.abort();
+            }
+            Wake::Io(IoEvent::Wrote(Ok(n))) => {
+                self.tx_sent += n;
+                self.need_flush = true;
+                self.compact_tx();
+            }
+            Wake::Io(IoEvent::Flushed(Ok(()))) => self.need_flush = false,
+            Wake::Io(IoEvent::Read(Err(e)) | IoEvent::Wrote(Err(e)) | IoEvent::Flushed(Err(e))) => {
+                if e.kind() != io::ErrorKind::WouldBlock {
+                    tracing::debug!(error = %e, "transport failed");
+                    self.note_io_error(&e);
+                    self.abort();
                 }
             }
-            Wake::Writable => {}
             Wake::Timer => {
                 let now = self.now_ms();
                 self.session.handle_timeout(now);

@@ -1,6 +1,7 @@
 //! Tokio driver of the Cohesix console core.
 //!
-//! The adapter holds no protocol logic. It owns a `TcpStream` and a
+//! The adapter holds no protocol logic. It owns a transport (a `TcpStream` by default, or
+//! any `AsyncRead + AsyncWrite + Unpin` stream given to [`Client::with_stream`]) and a
 //! [`cohesix_core::session::Session`] and only moves bytes between them, sleeping until the
 //! session's next deadline:
 //!
@@ -8,13 +9,18 @@
 //!   caller ──ls/cat/echo/…──► Client ──Request──► core Session ──frames──┐
 //!      ▲                        │  (client.rs, verbs.rs)                  │ poll_transmit
 //!      │ Reply / ClientError    │                                         ▼
-//!      └──── owned replies ◄── Pump (driver.rs) ◄──handle_input── TcpStream (TCP_NODELAY)
+//!      └──── owned replies ◄── Pump (driver.rs) ◄──handle_input── S: TcpStream (NODELAY) | any stream
 //!                               │ sleep_until(poll_timeout) → handle_timeout
 //!                               └ EOF/reset → handle_close → reconnect: AUTH + ATTACH again
 //! ```
 //!
 //! * [`Client::connect`] writes `AUTH` in the first write after the TCP connect, then
-//!   `ATTACH` (role + optional ticket) once `OK AUTH` arrives.
+//!   `ATTACH` (role + optional ticket) once `OK AUTH` arrives. [`Client::with_stream`] does
+//!   the same over a stream the caller opened (no reconnects); `tests/conformance.rs` runs
+//!   the core's shared conformance scenario through it over `tokio::io::duplex`.
+//! * The `OK ATTACH` line ([`Client::attach_ack`]), an `ERR ATTACH` refusal
+//!   ([`ClientError::Refused`]) and the `OK QUIT` line ([`Client::quit`]) are the lines the
+//!   queen sent, delivered raw by the core session.
 //! * Typed calls for every verb ([`Client::ls`], [`Client::echo`], …) return a [`Reply`]
 //!   (ack fields + data lines) or a [`ClientError`].
 //! * [`Client::pipeline`] keeps up to 8 requests in flight; [`Client::echo_batch`] reports

@@ -5,6 +5,7 @@
 //! and leaves the client usable).
 
 use cohesix_core::request::Request;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::client::Client;
 use crate::error::ClientError;
@@ -16,7 +17,7 @@ fn checked<'a>(
     r.map_err(|e| ClientError::Core(e.into()))
 }
 
-impl Client {
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// `PING` → `OK PING reply=pong` + `PONG`. Cancel-safe.
     ///
     /// # Errors

@@ -252,8 +252,11 @@ impl<const Q: usize, const W: usize, const E: usize> Machine<Q, W, E> {
                         .unwrap_or(self.creds.role());
                     self.role = Some(role);
                     self.phase = Phase::Ready;
+                    self.push_event(Pending::SessionAck(Verb::Attach));
                     self.push_event(Pending::Attached(role));
                 } else {
+                    // The raw refusal first, then the completions and `Closed`.
+                    self.push_event(Pending::SessionAck(Verb::Attach));
                     self.close(Some(SessionError::AttachRejected(AttachError::from_ack(
                         ack,
                     ))));
@@ -261,6 +264,7 @@ impl<const Q: usize, const W: usize, const E: usize> Machine<Q, W, E> {
             }
             Kind::Quit => {
                 self.remove(e.seq);
+                self.push_event(Pending::SessionAck(Verb::Quit));
                 if self.stream_open() {
                     // `OK QUIT` overtook an open stream: keep delivering its lines until
                     // `END` or the close that follows (which interrupts it).

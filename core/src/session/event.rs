@@ -114,6 +114,16 @@ pub enum Event<'a> {
         /// The attached role.
         role: Role,
     },
+    /// The raw ack of one of the session's own commands, as received: `OK ATTACH role=queen`
+    /// (right before [`Event::Attached`]), the `ERR ATTACH …` / `ERR PARSE …` that refused
+    /// the attach (right before the completions and [`Event::Closed`]), or `OK QUIT` when it
+    /// arrives. `ack.raw` is the line to show a user.
+    SessionAck {
+        /// [`Verb::Attach`] or [`Verb::Quit`].
+        verb: Verb,
+        /// The ack line, parsed (`raw` is the whole line).
+        ack: Ack<'a>,
+    },
     /// The `OK` ack of a request (`OK LS path=/ entries=3`, `OK CAT ... data=...`,
     /// `OK ECHO ... bytes=5`). Data lines and the completion follow.
     Ack {

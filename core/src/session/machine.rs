@@ -93,6 +93,8 @@ pub(super) struct Queued {
 pub(super) enum Pending {
     Authenticated,
     Attached(Role),
+    /// (frame) the raw ack of the session's own `ATTACH` or `QUIT`.
+    SessionAck(Verb),
     /// (frame) the `OK` ack of `id`.
     Ack(RequestId, Verb),
     /// (frame) a data line of `id`.

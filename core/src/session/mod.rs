@@ -54,6 +54,11 @@
 //!   [`SessionError::AuthRejected`] (the real queen closes silently); `ERR AUTH` too.
 //! * `ERR ATTACH` ends the connection with [`SessionError::AttachRejected`]; throttle and
 //!   rate-limit refusals carry `delay_ms` ([`AttachError::delay_ms`]).
+//! * The raw acks of the session's own commands reach the application as
+//!   [`Event::SessionAck`], borrowed from the receive buffer: `OK ATTACH role=…` right
+//!   before [`Event::Attached`], the `ERR ATTACH …` (or `ERR PARSE …`) that refused the
+//!   attach right before the completions and [`Event::Closed`], and `OK QUIT` when it
+//!   arrives. Adapters print these lines instead of re-rendering them.
 //! * User requests are held until attached, then sent with at most
 //!   [`Config::max_in_flight`] frames unanswered (PING fences included, spec §2.8).
 //! * **Real-queen ordering** (measured against the upstream queen; it wins over the spec):
@@ -131,6 +136,10 @@
 //! assert_eq!(&tx[4..n], b"ATTACH queen ");
 //! let n = encode_frame(b"OK ATTACH role=queen", &mut rx).unwrap();
 //! s.handle_input(2, &rx[..n]);
+//! assert!(matches!(
+//!     s.poll_event(),
+//!     Some(Event::SessionAck { ack, .. }) if ack.raw == "OK ATTACH role=queen"
+//! ));
 //! assert_eq!(s.poll_event(), Some(Event::Attached { role: Role::Queen }));
 //!
 //! let id = s.send(&Request::ls("/log")?)?;
@@ -411,6 +420,10 @@ impl<const QUEUE: usize, const WIRE: usize, const EVENTS: usize> Session<QUEUE, 
             return Some(match p {
                 Pending::Authenticated => Event::Authenticated,
                 Pending::Attached(role) => Event::Attached { role },
+                Pending::SessionAck(verb) => match ack() {
+                    Some(ack) => Event::SessionAck { verb, ack },
+                    None => Event::Stray { line: text },
+                },
                 Pending::Ack(id, verb) => match ack() {
                     Some(ack) => Event::Ack { id, verb, ack },
                     None => Event::Stray { line: text },

@@ -20,6 +20,7 @@ pub fn rec(ev: Event<'_>) -> String {
     match ev {
         Event::Authenticated => "authenticated".into(),
         Event::Attached { role } => format!("attached {}", role.label()),
+        Event::SessionAck { verb, ack } => format!("session {verb}: {}", ack.raw),
         Event::Ack { id, verb, ack } => format!("ack {id} {verb}: {}", ack.raw),
         Event::Data { id, line, .. } => format!("data {id}: {line}"),
         Event::Completed(Completion {
@@ -62,7 +63,14 @@ pub fn advance(p: &mut Pair, ms: u64) -> Vec<String> {
 /// Drives a fresh queen pair through AUTH and ATTACH and checks the two events.
 pub fn attached(server: ServerConfig) -> Pair {
     let mut p = pair(server);
-    assert_eq!(drive(&mut p), ["authenticated", "attached queen"]);
+    assert_eq!(
+        drive(&mut p),
+        [
+            "authenticated",
+            "session ATTACH: OK ATTACH role=queen",
+            "attached queen"
+        ]
+    );
     p
 }
 

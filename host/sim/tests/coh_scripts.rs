@@ -145,9 +145,7 @@ async fn regression_scripts_pass_on_the_shipped_profile() {
         "boot_v0.coh",
         "busy_backpressure.coh",
         "host_absent.coh",
-        "lifecycle_basic.coh",
         "lifecycle_drain_spool.coh",
-        "lifecycle_reboot_resume.coh",
         "observe_watch.coh",
         "root_cut_basic.coh",
         "session_lifecycle.coh",
@@ -169,6 +167,9 @@ async fn regression_scripts_pass_on_the_full_profile() {
         "policy_gate.coh",
         "peft_roundtrip.coh",
         "busy_backpressure.coh",
+        // `drain`/`quiesce` take effect only with the upstream 0.9 lifecycle.
+        "lifecycle_basic.coh",
+        "lifecycle_reboot_resume.coh",
     ] {
         let checks = run_script(name, Features::full()).await.unwrap();
         assert!(checks > 0, "{name} checked nothing");
@@ -183,6 +184,20 @@ async fn run_demo_fails_at_its_first_echo_like_the_real_queen() {
     assert!(err.contains("run_demo.coh:7:"), "{err}");
     assert!(
         err.contains("argument payload exceeds allowed length"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn shipped_profile_refuses_drain_after_cordon_like_the_real_queen() {
+    // The real 0.3.0-alpha2 queen answers `lifecycle drain` after `cordon` with
+    // `ERR ECHO reason=policy detail=denied path=/queen/lifecycle/ctl error=EPERM`.
+    let err = run_script("lifecycle_reboot_resume.coh", Features::shipped())
+        .await
+        .unwrap_err();
+    assert!(err.starts_with("lifecycle_reboot_resume.coh:8:"), "{err}");
+    assert!(
+        err.contains("detail=denied path=/queen/lifecycle/ctl error=EPERM"),
         "{err}"
     );
 }

@@ -216,9 +216,12 @@ impl<B: Backend, W: Write> Shell<B, W> {
                 } else {
                     Flow::Continue
                 };
-                return match self.backend.quit().await? {
-                    Some(reply) => self.finish(Ok(reply), "QUIT", false, flow),
-                    None => Ok(Outcome { ack: None, flow }),
+                // Prints the `OK QUIT` (or `ERR …`) line the queen sent; nothing when the
+                // connection ended without an answer.
+                return match self.backend.quit().await {
+                    Ok(Some(reply)) => self.finish(Ok(reply), "QUIT", false, flow),
+                    Ok(None) => Ok(Outcome { ack: None, flow }),
+                    Err(e) => self.finish(Err(e), "QUIT", false, flow),
                 };
             }
             ShellCommand::Help => {

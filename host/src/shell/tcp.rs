@@ -2,7 +2,8 @@
 //!
 //! `attach` opens a connection (AUTH in the first write, then ATTACH); `detach`/`quit`
 //! send `quit` and close, so a later `attach` opens a new connection (the core session
-//! attaches once per connection).
+//! attaches once per connection). The `OK ATTACH`, `ERR ATTACH` and `OK QUIT` lines the
+//! shell prints are the ones the queen sent, as the core session delivered them.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -75,15 +76,16 @@ impl Backend for TcpBackend {
         if let Some(mut old) = self.client.take() {
             let _ = old.quit().await;
         }
+        // A refusal comes back as `ClientError::Refused` carrying the `ERR` line received.
         let client = Client::connect(self.addr, creds, self.config).await?;
-        let label = client.role().unwrap_or(role).label();
+        // The `OK ATTACH …` line exactly as the queen sent it.
+        let ack = client
+            .attach_ack()
+            .cloned()
+            .ok_or_else(|| core_err(cohesix_core::error::CallerError::InvalidState))?;
         self.client = Some(client);
         Ok(Reply {
-            ack: cohesix_tokio::Ack::new(
-                cohesix_tokio::AckStatus::Ok,
-                "ATTACH",
-                Some(format!("role={label}")),
-            ),
+            ack,
             lines: Vec::new(),
         })
     }
@@ -111,7 +113,12 @@ impl Backend for TcpBackend {
 
     async fn quit(&mut self) -> Result<Option<Reply>, ClientError> {
         match self.client.take() {
-            Some(mut c) => c.quit().await.map(Some),
+            Some(mut c) => match c.quit().await {
+                Ok(reply) => Ok(Some(reply)),
+                // Closed without an `OK QUIT`: nothing was received, nothing to print.
+                Err(ClientError::Closed) => Ok(None),
+                Err(e) => Err(e),
+            },
             None => Ok(None),
         }
     }

@@ -1,7 +1,17 @@
-//! The shared conformance scenario: requests and the exact replies the queen model gives,
+//! The shared conformance scenarios: requests and the exact replies the queen model gives,
 //! so the core and each adapter check the same behaviour.
+//!
+//! * [`CONFORMANCE`]: a table of requests with their expected ack, data lines and refusal.
+//! * [`SCENARIO`] + [`reference_transcript`]: the adapter scenario; every adapter runs the
+//!   same steps against the same model and must give the events (or per-request results)
+//!   the core's own `Pair` harness gives.
 
 use crate::request::Request;
+use crate::role::Role;
+use crate::session::{Config, Credentials, Event, Session, SessionError};
+
+use super::pair::Pair;
+use super::server::{Server, ServerConfig, TOKEN};
 
 /// One request of [`CONFORMANCE`] and its expected reply.
 #[derive(Clone, Copy, Debug)]
@@ -109,3 +119,79 @@ pub const CONFORMANCE: &[Step] = &[
     ),
     refused(Request::Test, "ERR TEST reason=policy detail=host-only"),
 ];
+
+/// One step of the shared adapter [`SCENARIO`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScenarioStep {
+    /// Send this request and run until it completes.
+    Send(Request<'static>),
+    /// Queue `QUIT` and run until the session closes.
+    Quit,
+}
+
+impl ScenarioStep {
+    /// The request of a [`ScenarioStep::Send`]; `None` for [`ScenarioStep::Quit`].
+    pub const fn request(&self) -> Option<Request<'static>> {
+        match *self {
+            ScenarioStep::Send(r) => Some(r),
+            ScenarioStep::Quit => None,
+        }
+    }
+}
+
+/// The shared adapter conformance scenario: every adapter (the core `Pair`, the embassy
+/// async and blocking clients, the tokio client) attaches as queen to a fresh
+/// `Server::new(ServerConfig::new())`, then runs these steps **one at a time** (each runs
+/// until its request completes, `Quit` until the session closes). The events the core
+/// gives for it are [`reference_transcript`]; [`SCENARIO_TEXT`] is the same scenario as a
+/// console script.
+pub const SCENARIO: &[ScenarioStep] = &[
+    ScenarioStep::Send(Request::Ls { path: "/" }),
+    ScenarioStep::Send(Request::Cat {
+        path: "/proc/lifecycle/state",
+    }),
+    ScenarioStep::Send(Request::Echo {
+        path: "/log/queen.log",
+        payload: "conformance-1",
+    }),
+    ScenarioStep::Send(Request::Tail {
+        path: "/log/queen.log",
+    }),
+    ScenarioStep::Send(Request::Ping),
+    ScenarioStep::Send(Request::Cat {
+        path: "/gpu/GPU-0/info",
+    }),
+    ScenarioStep::Send(Request::Cat {
+        path: "/does/not/exist",
+    }),
+    ScenarioStep::Quit,
+];
+
+/// [`SCENARIO`] as a console script (for documentation and logs).
+pub const SCENARIO_TEXT: &str =
+    "ls / ; cat /proc/lifecycle/state ; echo conformance-1 > /log/queen.log ; \
+tail /log/queen.log ; ping ; cat /gpu/GPU-0/info ; cat /does/not/exist ; quit";
+
+/// Runs [`SCENARIO`] through the core's own [`Pair`] harness (default [`Session`], queen
+/// credentials with [`TOKEN`], a fresh default [`Server`]) and hands every event, in order,
+/// to `on_event`: the reference transcript adapters compare their events (or their
+/// per-request results) with. Allocation-free; the caller records what it needs.
+///
+/// Errors only if the scenario cannot be set up or a step is refused by the session
+/// (a defect in the scenario, not in an adapter).
+pub fn reference_transcript(on_event: &mut impl FnMut(Event<'_>)) -> Result<(), SessionError> {
+    let creds = Credentials::new(TOKEN, Role::Queen, None)?;
+    let session = Session::new(Config::new(), creds)?;
+    let mut pair = Pair::new(session, Server::new(ServerConfig::new()));
+    pair.drive(on_event);
+    for step in SCENARIO {
+        match step.request() {
+            Some(request) => {
+                pair.client.send(&request)?;
+            }
+            None => pair.client.quit()?,
+        }
+        pair.drive(on_event);
+    }
+    Ok(())
+}

@@ -21,10 +21,10 @@
 //! Adapters reuse it to run the same conformance scenarios over their own transports.
 //! Like the rest of the core it is `no_std`, allocation-free and panic-free.
 
-mod conformance;
+pub mod conformance;
 mod pair;
 mod server;
 
-pub use conformance::{Step, CONFORMANCE};
+pub use conformance::{reference_transcript, ScenarioStep, Step, CONFORMANCE, SCENARIO};
 pub use pair::{Pair, DRIVE_LIMIT};
 pub use server::{role_secret, AuthFailure, Server, ServerConfig, SERVER_OUT_CAP, TOKEN};

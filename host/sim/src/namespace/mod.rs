@@ -56,6 +56,13 @@ pub struct Features {
     pub peft: bool,
     /// `/bus/<adapter>/...` and `/lora/<adapter>/...` sidecars.
     pub sidecars: bool,
+    /// Upstream 0.9 lifecycle: `drain` (from DRAINING) and `quiesce` take the node to
+    /// QUIESCED and a transition not allowed from the current state is refused with
+    /// `detail=invalid-transition`. Off (the real 0.3.0-alpha2 queen, observed): `drain` and
+    /// `quiesce` are refused with `detail=denied … error=EPERM` wherever they would apply,
+    /// and a transition not allowed from the current state (`drain` from ONLINE, `cordon`
+    /// from DRAINING, `resume` from ONLINE) with `detail=invalid-payload`.
+    pub lifecycle_drain: bool,
 }
 
 impl Features {
@@ -67,6 +74,7 @@ impl Features {
             host_tickets: false,
             peft: false,
             sidecars: false,
+            lifecycle_drain: false,
         }
     }
 
@@ -78,6 +86,7 @@ impl Features {
             host_tickets: true,
             peft: true,
             sidecars: true,
+            lifecycle_drain: true,
         }
     }
 }
@@ -400,7 +409,9 @@ impl Namespace {
                 self.queen_ctl(payload)?;
             }
             ["queen", "lifecycle", "ctl"] => {
-                let state = self.lifecycle.apply(payload, caller.now_ms)?;
+                let state =
+                    self.lifecycle
+                        .apply(payload, caller.now_ms, self.features.lifecycle_drain)?;
                 self.log.push(format!(
                     "[INFO  lifecycle] state={} reason={}",
                     state.label(),

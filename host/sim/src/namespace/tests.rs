@@ -497,3 +497,31 @@ fn sidecars_spool_replay_and_cross_kind_denial() {
     let shipped = Namespace::new(Features::shipped(), 0);
     assert_eq!(shipped.list("/bus"), Err(NsError::InvalidPath));
 }
+
+#[test]
+fn shipped_lifecycle_refuses_drain_and_quiesce_like_the_real_queen() {
+    let mut ns = Namespace::new(Features::shipped(), 0);
+    let path = "/queen/lifecycle/ctl";
+    let err = ns.append(path, "quiesce", &q()).unwrap_err();
+    assert_eq!(
+        err.render("ECHO", path),
+        "ERR ECHO reason=policy detail=denied path=/queen/lifecycle/ctl error=EPERM"
+    );
+    let err = ns.append(path, "drain", &q()).unwrap_err();
+    assert_eq!(
+        err.render("ECHO", path),
+        "ERR ECHO reason=policy detail=invalid-payload path=/queen/lifecycle/ctl error=invalid payload"
+    );
+    ns.append(path, "cordon", &q()).unwrap();
+    let err = ns.append(path, "drain", &q()).unwrap_err();
+    assert_eq!(err, NsError::Denied);
+    assert_eq!(
+        ns.read("/proc/lifecycle/state", 0).unwrap(),
+        vec!["state=DRAINING"]
+    );
+    ns.append(path, "resume", &q()).unwrap();
+    assert_eq!(
+        ns.read("/proc/lifecycle/state", 0).unwrap(),
+        vec!["state=ONLINE"]
+    );
+}
