@@ -1,9 +1,10 @@
 //! Console roles: wire labels, ticket role codes and session classes (spec §2.3, §4.2).
 
-/// A role a client attaches as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A role a client attaches as (ordered by ticket role code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Role {
     /// The queen (operator) role; a ticket is optional.
     Queen,
@@ -27,6 +28,9 @@ pub const ALL_ROLES: [Role; 5] = [
 ];
 
 impl Role {
+    /// Every role, in ticket-code order (same as [`ALL_ROLES`]).
+    pub const ALL: [Role; 5] = ALL_ROLES;
+
     /// Canonical wire label (`queen`, `worker-heartbeat`, ...).
     pub const fn label(self) -> &'static str {
         match self {

@@ -214,43 +214,8 @@ impl fmt::Debug for Ticket {
     }
 }
 
-/// Console roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// `queen`.
-    Queen,
-    /// `worker-heartbeat`.
-    WorkerHeartbeat,
-    /// `worker-gpu`.
-    WorkerGpu,
-    /// `worker-bus`.
-    WorkerBus,
-    /// `worker-lora`.
-    WorkerLora,
-}
-
-impl Role {
-    /// Every role, in declaration order.
-    pub const ALL: [Role; 5] = [
-        Role::Queen,
-        Role::WorkerHeartbeat,
-        Role::WorkerGpu,
-        Role::WorkerBus,
-        Role::WorkerLora,
-    ];
-
-    /// Wire label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Queen => "queen",
-            Role::WorkerHeartbeat => "worker-heartbeat",
-            Role::WorkerGpu => "worker-gpu",
-            Role::WorkerBus => "worker-bus",
-            Role::WorkerLora => "worker-lora",
-        }
-    }
-}
+/// Console roles: the core's type, serialised by its kebab-case wire label.
+pub use cohesix_core::role::Role;
 
 /// `[ticket_limits]` (0 means unlimited where the server allows it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
