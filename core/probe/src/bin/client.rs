@@ -11,27 +11,8 @@ use cohesix_core::request::Request;
 use cohesix_core::role::Role;
 use cohesix_core::session::{Config, Credentials, Event, MinimalSession, TRANSMIT_BUF_LEN};
 
-#[cfg(not(feature = "locate-panics"))]
-extern "C" {
-    /// Deliberately undefined: referenced only from the panic handler.
-    fn cohesix_core_probe_panic_path_survived() -> !;
-}
-
-#[cfg(not(feature = "locate-panics"))]
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    // SAFETY: never defined; if this call survives, linking fails (the point of the probe).
-    unsafe { cohesix_core_probe_panic_path_survived() }
-}
-
-#[cfg(feature = "locate-panics")]
-#[panic_handler]
-#[inline(never)]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    loop {
-        black_box(());
-    }
-}
+#[path = "../panic_probe.rs"]
+mod panic_probe;
 
 /// Receive buffer (one TCP MSS-ish chunk of an embedded stack).
 static mut RX: [u8; 260] = [0; 260];
