@@ -21,7 +21,7 @@ use cohesix_generated::console::{
 };
 
 use crate::frame::copy_prefix;
-use crate::request::{Argument, Verb};
+use crate::request::{Argument, RedactedTicket, Verb};
 
 /// A console command as SRV's parser yields it. Slices borrow the caller's line buffer.
 ///
@@ -101,17 +101,7 @@ impl fmt::Debug for Command<'_> {
             Command::Attach { role, ticket } => f
                 .debug_struct("Attach")
                 .field("role", role)
-                .field(
-                    "ticket",
-                    &format_args!(
-                        "{}",
-                        if ticket.is_some() {
-                            "Some(<redacted>)"
-                        } else {
-                            "None"
-                        }
-                    ),
-                )
+                .field("ticket", &RedactedTicket(ticket.is_some()))
                 .finish(),
             Command::CacheLog { count } => {
                 f.debug_struct("CacheLog").field("count", count).finish()

@@ -376,6 +376,15 @@ pub enum Request<'a> {
     },
 }
 
+/// `Debug` of an optional ticket: whether one is present, never its text.
+pub(crate) struct RedactedTicket(pub(crate) bool);
+
+impl fmt::Debug for RedactedTicket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0 { "Some(<redacted>)" } else { "None" })
+    }
+}
+
 impl fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -386,17 +395,7 @@ impl fmt::Debug for Request<'_> {
             Request::Attach { role, ticket } => f
                 .debug_struct("Attach")
                 .field("role", role)
-                .field(
-                    "ticket",
-                    &format_args!(
-                        "{}",
-                        if ticket.is_some() {
-                            "Some(<redacted>)"
-                        } else {
-                            "None"
-                        }
-                    ),
-                )
+                .field("ticket", &RedactedTicket(ticket.is_some()))
                 .finish(),
             Request::CacheLog { count } => {
                 f.debug_struct("CacheLog").field("count", count).finish()
