@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-cargo run -q -p cohesix --bin coh-rtc -- compile configs/root_task.toml --out "$tmp" >/dev/null
+cargo run -q -p cohesix-cli --bin coh-rtc -- compile configs/root_task.toml --out "$tmp" >/dev/null
 
 status=0
 for f in src/lib.rs root_task_resolved.json cohsh_policy.toml; do
@@ -21,7 +21,7 @@ done
 # The shipped upstream manifests must keep resolving to their recorded hashes.
 expect_hash() {
     local manifest="$1" want="$2" got
-    got="$(cargo run -q -p cohesix --bin coh-rtc -- hash "$manifest")"
+    got="$(cargo run -q -p cohesix-cli --bin coh-rtc -- hash "$manifest")"
     if [ "$got" != "$want" ]; then
         echo "manifest drift: $manifest hashes to $got, expected $want" >&2
         status=1
@@ -33,6 +33,6 @@ expect_hash fixtures/upstream/configs/root_task_regression.toml \
     6f0b57ee365d6fd537e869b6732bcf377ea1332a6250ccb182432d2374a80e3f
 
 if [ "$status" -ne 0 ]; then
-    echo "fix: cargo run -p cohesix --bin coh-rtc -- compile configs/root_task.toml --out generated" >&2
+    echo "fix: cargo run -p cohesix-cli --bin coh-rtc -- compile configs/root_task.toml --out generated" >&2
 fi
 exit "$status"

@@ -48,7 +48,7 @@ echo "static RAM (.data + .bss): $((DATA + BSS)) B (budget $BSS_BUDGET B); .text
 
 section "TAP end-to-end test"
 [ -e /dev/net/tun ] || { echo "40-embedded: /dev/net/tun is missing; the TAP e2e test cannot run" >&2; exit 1; }
-cargo build -p cohesix --bin coh-queen --bin cohsh
+cargo build -p cohesix-cli --bin coh-queen --bin cohsh
 cargo test -p cohesix-jetson --test e2e_tap -- --ignored --nocapture
 
 section "PING round trip over TAP (embassy adapter vs coh-queen), debug builds: smoke only"

@@ -3,7 +3,7 @@
 # against the queen simulator, inside a private network namespace. Prints one line:
 #   bench-ping n=<n> median_us=<m> p99_us=<p> max_us=<x>
 # Usage (as root, from the repo root, after `cargo build --release -p cohesix-jetson
-# -p cohesix --bin jetson-agent-tap --bin coh-queen`): jetson/bench/ping-tap.sh [COUNT] [PROFILE_DIR]
+# -p cohesix-cli --bin jetson-agent-tap --bin coh-queen`): jetson/bench/ping-tap.sh [COUNT] [PROFILE_DIR]
 set -euo pipefail
 COUNT="${1:-2000}"
 BIN="${2:-target/release}"

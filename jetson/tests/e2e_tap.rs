@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Ignored by default: it needs root, `ip(8)` and `/dev/net/tun`, and the `coh-queen` and
-//! `cohsh` binaries (`cargo build -p cohesix --bin coh-queen --bin cohsh`; override their
+//! `cohsh` binaries (`cargo build -p cohesix-cli --bin coh-queen --bin cohsh`; override their
 //! paths with `COH_QUEEN_BIN` / `COHSH_BIN`). `.ci/steps/40-embedded.sh` runs it with
 //! `-- --ignored`. When run, a missing prerequisite FAILS the test; it never passes vacuously.
 //! The namespace (and with it the TAP) and every child process are removed on every path,
@@ -184,7 +184,7 @@ fn host_binary(env: &str, name: &str) -> PathBuf {
     let p = agent.with_file_name(name);
     assert!(
         p.exists(),
-        "{} not found: build it first (cargo build -p cohesix --bin {name}) or set {env}",
+        "{} not found: build it first (cargo build -p cohesix-cli --bin {name}) or set {env}",
         p.display()
     );
     p

@@ -26,7 +26,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cohesix::shell::{Script, ScriptReport, Shell, ShellError, TcpBackend, Token};
+use cohesix_cli::shell::{Script, ScriptReport, Shell, ShellError, TcpBackend, Token};
 use cohesix_sim::{Features, SimConfig, SimHandle, Simulator};
 use cohesix_tokio::{ClientConfig, Credentials, RetryPolicy, Role};
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cohesix::shell::{Script, Shell, TcpBackend, Token};
+use cohesix_cli::shell::{Script, Shell, TcpBackend, Token};
 use cohesix_core::role::Role;
 use cohesix_core::ticket::{self, Claims, TicketKey, MAX_TICKET_LEN};
 use cohesix_sim::{AuthToken, Features, SecretTable, SimConfig, SimHandle, Simulator};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use cohesix::shell::{Script, Shell, TcpBackend, Token};
+use cohesix_cli::shell::{Script, Shell, TcpBackend, Token};
 use cohesix_integration::raw::frame;
 use cohesix_integration::{test_config, upstream_dir};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -14,9 +14,8 @@
 //! ```
 //!
 //! [`compile_str`] does everything in memory; [`Compiled::write_to`] writes the outputs;
-//! [`cli::run`] is the `coh-rtc` command line.
+//! The `coh-rtc` command line lives in the CLI package (`host/cli`).
 
-pub mod cli;
 pub mod codegen;
 pub mod error;
 pub mod locate;

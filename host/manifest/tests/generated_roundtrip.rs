@@ -27,7 +27,7 @@ fn generated_sources_match_a_fresh_compile() {
     let c = compiled();
     assert!(
         c.generated_rs == read("generated/src/lib.rs"),
-        "generated/src/lib.rs is stale: run `cargo run -p cohesix --bin coh-rtc -- compile \
+        "generated/src/lib.rs is stale: run `cargo run -p cohesix-cli --bin coh-rtc -- compile \
          configs/root_task.toml --out generated`"
     );
     assert_eq!(c.resolved_json, read("generated/root_task_resolved.json"));

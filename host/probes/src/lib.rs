@@ -32,7 +32,6 @@
 //!   `truncated`, `api_error` on fallback, `status_text` for containers, GPU `power_draw_w`,
 //!   `power_limit_w`, `mig_mode`, `driver_version`, and `torch_cuda` / `python` for peft.
 
-pub mod cli;
 pub mod docker;
 pub mod exec;
 pub mod k8s;

@@ -19,7 +19,7 @@
 //! * [`namespace`]: the file tree, with [`namespace::Features`] choosing the real
 //!   0.3.0-alpha2 surfaces ([`Features::shipped`]) or every 0.9 surface ([`Features::full`]).
 //! * [`clock`]: time source; tests inject a [`ManualClock`].
-//! * [`cli`]: the `coh-queen` binary.
+//! * The `coh-queen` binary lives in the CLI package (`host/cli`).
 //!
 //! ```
 //! use cohesix_sim::namespace::{Caller, Features, Namespace};
@@ -30,7 +30,6 @@
 //! # Ok::<(), cohesix_sim::namespace::NsError>(())
 //! ```
 
-pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod console;

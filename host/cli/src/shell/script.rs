@@ -251,7 +251,7 @@ mod tests {
     fn every_upstream_script_parses() {
         let dir = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../fixtures/upstream/scripts/cohsh"
+            "/../../fixtures/upstream/scripts/cohsh"
         );
         let mut count = 0;
         for entry in std::fs::read_dir(dir).unwrap() {

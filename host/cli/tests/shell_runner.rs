@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use cohesix::shell::{Backend, Flow, Op, Script, Shell, ShellError};
+use cohesix_cli::shell::{Backend, Flow, Op, Script, Shell, ShellError};
 use cohesix_tokio::{Ack, AckStatus, ClientError, Reply};
 
 #[derive(Default)]

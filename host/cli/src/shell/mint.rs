@@ -118,7 +118,7 @@ mod tests {
     fn manifest() -> String {
         std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../fixtures/upstream/configs/root_task.toml"
+            "/../../fixtures/upstream/configs/root_task.toml"
         ))
         .unwrap()
     }
@@ -146,7 +146,7 @@ mod tests {
 
     #[test]
     fn env_secret_wins_then_config_then_default() {
-        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/upstream"));
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/upstream"));
         assert_eq!(
             resolve_secret(Role::Queen, Some("override".into()), None, dir).unwrap(),
             "override"

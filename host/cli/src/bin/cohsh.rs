@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use cohesix::shell::{auth, bench, interactive, mint, Script, Shell, TcpBackend, Token};
+use cohesix_cli::shell::{auth, bench, interactive, mint, Script, Shell, TcpBackend, Token};
 use cohesix_sim::{AuthToken, Features, SimConfig, SimHandle, Simulator};
 use cohesix_tokio::{Client, ClientConfig, Credentials, RetryPolicy, Role};
 

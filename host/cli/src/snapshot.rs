@@ -16,12 +16,12 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
-use crate::exec::ExecConfig;
-use crate::ndjson::snapshot_to_ndjson;
-use crate::options::{
+use cohesix_probes::exec::ExecConfig;
+use cohesix_probes::ndjson::snapshot_to_ndjson;
+use cohesix_probes::options::{
     SnapshotOptions, SourceChoice, DEFAULT_MAX_CONTAINERS, DEFAULT_MAX_DEVICES, DEFAULT_MAX_PODS,
 };
-use crate::snapshot::collect_host_snapshot_blocking;
+use cohesix_probes::snapshot::collect_host_snapshot_blocking;
 
 /// A probe selectable with `--probes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,7 +98,7 @@ pub struct Args {
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_ms: u64,
     /// Cap on bytes captured per subprocess stream.
-    #[arg(long, default_value_t = crate::exec::DEFAULT_MAX_OUTPUT_BYTES)]
+    #[arg(long, default_value_t = cohesix_probes::exec::DEFAULT_MAX_OUTPUT_BYTES)]
     pub max_output_bytes: usize,
     /// Search path for probe tools (default: this process's PATH).
     #[arg(long, value_name = "PATH")]

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
-use crate::clock::WallClock;
-use crate::config::{
+use cohesix_sim::clock::WallClock;
+use cohesix_sim::config::{
     AuthToken, SecretTable, SimConfig, AUTH_TIMEOUT, IDLE_TIMEOUT, INSECURE_DEFAULT_TOKEN,
 };
-use crate::namespace::Features;
-use crate::server::Simulator;
+use cohesix_sim::namespace::Features;
+use cohesix_sim::server::Simulator;
 
 /// Environment switch that allows the placeholder token (upstream gateway's name).
 pub const ALLOW_INSECURE_ENV: &str = "COHESIX_ALLOW_INSECURE_CONSOLE_AUTH";

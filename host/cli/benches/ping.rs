@@ -2,7 +2,7 @@
 //! tokio echo baseline on loopback, in one run (same runtime, same machine).
 //!
 //! ```sh
-//! cargo bench -p cohesix --bench ping
+//! cargo bench -p cohesix-cli --bench ping
 //! ```
 //!
 //! `baseline/raw_echo_rtt`: an 8-byte frame written and the same 8 bytes read back over a

@@ -10,8 +10,8 @@
 //! nothing is written), [`EXIT_USAGE`] 2 (bad arguments), [`EXIT_WRITE`] 3 (an output could not
 //! be written).
 
-use crate::{check_str, compile_file, display_path, ManifestError};
 use clap::{Parser, Subcommand};
+use cohesix_manifest::{check_str, compile_file, display_path, ManifestError};
 use std::ffi::OsString;
 use std::path::PathBuf;
 

@@ -5,7 +5,7 @@ use std::process::Command;
 
 fn cohsh() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cohsh"));
-    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     c.env_remove("COHSH_AUTH_TOKEN");
     c
 }

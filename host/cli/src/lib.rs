@@ -1,0 +1,16 @@
+//! The Cohesix command-line tools, as one package: every binary and the CLI-only modules.
+//!
+//! ```text
+//!  bin/cohsh ────────────► shell/    console shell (.coh scripts, interactive, bench)
+//!  bin/coh-queen ────────► queen     simulator flags and runtime (cohesix-sim)
+//!  bin/coh-rtc ──────────► rtc       manifest compiler front end (cohesix-manifest)
+//!  bin/cohesix-snapshot ─► snapshot  host probes front end (cohesix-probes)
+//! ```
+//!
+//! Only this package depends on clap, rustyline and tracing-subscriber; the libraries it
+//! drives stay free of command-line baggage.
+
+pub mod queen;
+pub mod rtc;
+pub mod shell;
+pub mod snapshot;
