@@ -65,11 +65,12 @@ impl Target {
 pub fn test_config() -> ClientConfig {
     ClientConfig::new()
         .with_op_timeout(Duration::from_millis(5000))
-        .with_retry(RetryPolicy {
-            max_retries: 3,
-            backoff: Duration::from_millis(20),
-            ceiling: Duration::from_millis(200),
-        })
+        .with_retry(
+            RetryPolicy::DEFAULT
+                .with_max_retries(3)
+                .with_backoff(Duration::from_millis(20))
+                .with_ceiling(Duration::from_millis(200)),
+        )
         .with_heartbeat(None)
 }
 

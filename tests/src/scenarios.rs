@@ -21,7 +21,7 @@ pub async fn connect(target: &Target) -> Client {
 
 fn refused_label(r: &Result<cohesix_tokio::Reply, ClientError>) -> Option<String> {
     match r {
-        Err(ClientError::Refused(ack)) => Some(ack.label.clone()),
+        Err(ClientError::Refused(ack)) => Some(ack.label().to_owned()),
         _ => None,
     }
 }
@@ -35,7 +35,7 @@ pub async fn every_verb(target: &Target) {
     assert_eq!(c.role(), Some(Role::Queen));
     // The raw `OK ATTACH` line, as the queen sent it.
     assert_eq!(
-        c.attach_ack().map(ToString::to_string).as_deref(),
+        c.attach_ack().map(|a| a.to_string()).as_deref(),
         Some("OK ATTACH role=queen")
     );
 
@@ -44,11 +44,11 @@ pub async fn every_verb(target: &Target) {
     assert_eq!(ping.ack.to_string(), "OK PING reply=pong");
 
     let help = c.help().await.expect("help");
-    assert_eq!(help.ack.label, "HELP");
+    assert_eq!(help.ack.label(), "HELP");
     assert!(!help.lines.is_empty());
 
     let bi = c.bi().await.expect("bi");
-    assert_eq!(bi.ack.label, "BOOTINFO");
+    assert_eq!(bi.ack.label(), "BOOTINFO");
     for (name, r) in [
         ("CAPS", c.caps().await),
         ("MEM", c.mem().await),
@@ -56,19 +56,19 @@ pub async fn every_verb(target: &Target) {
         ("NETTEST", c.nettest().await),
     ] {
         match r {
-            Ok(reply) => assert_eq!(reply.ack.label, name),
+            Ok(reply) => assert_eq!(reply.ack.label(), name),
             Err(e) => assert_eq!(refused_label(&Err(e)).as_deref(), Some(name)),
         }
     }
     // CACHELOG exists in kernel builds only: either shape is fine, the label is not.
     match c.cachelog(Some(4)).await {
-        Ok(reply) => assert_eq!(reply.ack.label, "CACHELOG"),
-        Err(ClientError::Refused(ack)) => assert_eq!(ack.label, "CACHELOG"),
+        Ok(reply) => assert_eq!(reply.ack.label(), "CACHELOG"),
+        Err(ClientError::Refused(ack)) => assert_eq!(ack.label(), "CACHELOG"),
         Err(e) => panic!("cachelog: {e}"),
     }
     match c.test().await {
         Err(ClientError::Refused(ack)) => {
-            assert_eq!(ack.label, "TEST");
+            assert_eq!(ack.label(), "TEST");
             assert_eq!(ack.field("detail"), Some("host-only"));
         }
         other => panic!("test: {other:?}"),
@@ -96,7 +96,7 @@ pub async fn every_verb(target: &Target) {
     );
 
     let log = c.log().await.expect("log");
-    assert_eq!(log.ack.label, "LOG");
+    assert_eq!(log.ack.label(), "LOG");
     let tail = c.tail("/log/queen.log").await.expect("tail");
     assert_eq!(tail.ack.field("path"), Some("/log/queen.log"));
 
@@ -109,13 +109,13 @@ pub async fn every_verb(target: &Target) {
 
     // Bare SPAWN/KILL: an OK may be followed by an ERR for the same command (grace rule).
     match c.spawn(r#"{"spawn":"heartbeat","ticks":3}"#).await {
-        Ok(reply) => assert_eq!(reply.ack.label, "SPAWN"),
-        Err(ClientError::Refused(ack)) => assert_eq!(ack.label, "SPAWN"),
+        Ok(reply) => assert_eq!(reply.ack.label(), "SPAWN"),
+        Err(ClientError::Refused(ack)) => assert_eq!(ack.label(), "SPAWN"),
         Err(e) => panic!("spawn: {e}"),
     }
     match c.kill("worker-999").await {
-        Ok(reply) => assert_eq!(reply.ack.label, "KILL"),
-        Err(ClientError::Refused(ack)) => assert_eq!(ack.label, "KILL"),
+        Ok(reply) => assert_eq!(reply.ack.label(), "KILL"),
+        Err(ClientError::Refused(ack)) => assert_eq!(ack.label(), "KILL"),
         Err(e) => panic!("kill: {e}"),
     }
     // The session is still in step after all of it.
@@ -133,14 +133,14 @@ pub async fn refusals(target: &Target) {
     let mut c = connect(target).await;
     match c.cat("/no/such/node").await {
         Err(ClientError::Refused(ack)) => {
-            assert_eq!(ack.label, "CAT");
+            assert_eq!(ack.label(), "CAT");
             assert_eq!(ack.field("reason"), Some("policy"));
             assert_eq!(ack.field("detail"), Some("invalid-path"));
         }
         other => panic!("cat of a missing node: {other:?}"),
     }
     match c.ls("/log/queen.log").await {
-        Err(ClientError::Refused(ack)) => assert_eq!(ack.label, "LS"),
+        Err(ClientError::Refused(ack)) => assert_eq!(ack.label(), "LS"),
         other => panic!("ls of a file: {other:?}"),
     }
     // Local refusals: nothing reaches the wire.
@@ -175,13 +175,13 @@ pub async fn worker_ticket(target: &Target) {
         .expect("worker attach");
     assert_eq!(c.role(), Some(Role::WorkerHeartbeat));
     assert_eq!(
-        c.attach_ack().map(ToString::to_string).as_deref(),
+        c.attach_ack().map(|a| a.to_string()).as_deref(),
         Some("OK ATTACH role=worker-heartbeat")
     );
     c.cat("/proc/lifecycle/state").await.expect("worker read");
     match c.echo("/log/queen.log", "nope").await {
         Err(ClientError::Refused(ack)) => {
-            assert_eq!(ack.label, "ECHO");
+            assert_eq!(ack.label(), "ECHO");
             assert_eq!(ack.field("detail"), Some("denied"));
         }
         other => panic!("worker echo: {other:?}"),
@@ -315,7 +315,7 @@ pub async fn pipelining(target: &Target) {
     }
     let pings = vec![Request::Ping; 8];
     for r in c.pipeline(&pings).await.expect("ping pipeline") {
-        assert_eq!(r.expect("ping").ack.label, "PING");
+        assert_eq!(r.expect("ping").ack.label(), "PING");
     }
     let _ = c.quit().await;
 }

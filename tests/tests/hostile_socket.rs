@@ -19,11 +19,12 @@ const GUARD: Duration = Duration::from_secs(10);
 fn config() -> ClientConfig {
     ClientConfig::new()
         .with_op_timeout(Duration::from_millis(500))
-        .with_retry(RetryPolicy {
-            max_retries: 2,
-            backoff: Duration::from_millis(10),
-            ceiling: Duration::from_millis(20),
-        })
+        .with_retry(
+            RetryPolicy::DEFAULT
+                .with_max_retries(2)
+                .with_backoff(Duration::from_millis(10))
+                .with_ceiling(Duration::from_millis(20)),
+        )
         .with_heartbeat(None)
 }
 
@@ -86,7 +87,7 @@ async fn rst_mid_stream_is_a_typed_error_and_the_client_recovers() {
         send_lines(&mut s, &["OK PING reply=pong", "PONG"]).await;
         s
     });
-    let mut c = Client::connect(addr, queen(), config()).await.unwrap();
+    let c = Client::connect(addr, queen(), config()).await.unwrap();
     let r = timeout(GUARD, c.tail("/log/queen.log"))
         .await
         .expect("hang");
@@ -99,7 +100,7 @@ async fn rst_mid_stream_is_a_typed_error_and_the_client_recovers() {
         .await
         .expect("hang")
         .expect("recovered");
-    assert_eq!(ping.ack.label, "PING");
+    assert_eq!(ping.ack.label(), "PING");
     drop(peer.await.unwrap());
 }
 
@@ -124,10 +125,13 @@ async fn ten_megabyte_flood_of_valid_frames_is_delivered_in_full() {
         s.write_all(&burst).await.unwrap();
         s
     });
-    let mut c = Client::connect(
+    let c = Client::connect(
         addr,
         queen(),
-        config().with_op_timeout(Duration::from_secs(5)),
+        // Above the 4 MiB default reply budget: this caller asked for more.
+        config()
+            .with_op_timeout(Duration::from_secs(5))
+            .with_reply_budget(16 * 1024 * 1024),
     )
     .await
     .unwrap();
@@ -169,9 +173,8 @@ async fn queen_restart_between_echoes_gives_an_exact_account() {
             }
         }
     });
-    let mut cfg = config();
-    cfg.max_in_flight = 1;
-    let mut c = Client::connect(addr, queen(), cfg).await.unwrap();
+    let cfg = config().with_max_in_flight(1);
+    let c = Client::connect(addr, queen(), cfg).await.unwrap();
     let writes: Vec<(String, String)> = (0..6)
         .map(|i| ("/log/queen.log".to_owned(), format!("w{i}")))
         .collect();
@@ -226,14 +229,14 @@ async fn double_ack_and_out_of_order_pong_complete_each_request_once() {
         send_lines(&mut s, &["OK LS path=/ entries=1", "log", "END"]).await;
         s
     });
-    let mut c = Client::connect(addr, queen(), config()).await.unwrap();
+    let c = Client::connect(addr, queen(), config()).await.unwrap();
     let e = timeout(GUARD, c.echo("/log/queen.log", "hi"))
         .await
         .expect("hang")
         .unwrap();
     assert_eq!(e.ack.field("bytes"), Some("2"));
     let p = timeout(GUARD, c.ping()).await.expect("hang").unwrap();
-    assert_eq!(p.ack.label, "PING");
+    assert_eq!(p.ack.label(), "PING");
     let ls = timeout(GUARD, c.ls("/")).await.expect("hang").unwrap();
     assert_eq!(ls.lines, ["log"]);
     drop(peer.await.unwrap());
@@ -247,7 +250,7 @@ async fn more_than_eight_pipelined_requests_are_refused_locally() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         s
     });
-    let mut c = Client::connect(addr, queen(), config()).await.unwrap();
+    let c = Client::connect(addr, queen(), config()).await.unwrap();
     let reqs = vec![Request::Ping; 9];
     match timeout(GUARD, c.pipeline(&reqs)).await.expect("hang") {
         Err(ClientError::Core(_)) => {}
@@ -265,7 +268,7 @@ async fn end_without_start_and_foreign_ack_do_not_corrupt_the_next_reply() {
         send_lines(&mut s, &["END", "OK LS path=/ entries=1", "proc", "END"]).await;
         s
     });
-    let mut c = Client::connect(addr, queen(), config()).await.unwrap();
+    let c = Client::connect(addr, queen(), config()).await.unwrap();
     let r = timeout(GUARD, c.ls("/")).await.expect("hang");
     match r {
         Ok(reply) => assert_eq!(reply.lines, ["proc"]),

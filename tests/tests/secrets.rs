@@ -114,11 +114,12 @@ impl<'a> MakeWriter<'a> for LogBuf {
 fn config() -> ClientConfig {
     ClientConfig::new()
         .with_op_timeout(Duration::from_millis(2000))
-        .with_retry(RetryPolicy {
-            max_retries: 1,
-            backoff: Duration::from_millis(10),
-            ceiling: Duration::from_millis(20),
-        })
+        .with_retry(
+            RetryPolicy::DEFAULT
+                .with_max_retries(1)
+                .with_backoff(Duration::from_millis(10))
+                .with_ceiling(Duration::from_millis(20)),
+        )
         .with_heartbeat(None)
 }
 
@@ -197,7 +198,7 @@ async fn no_secret_reaches_logs_files_output_or_errors() {
         Err(e) => sources.error("echo error", &e),
     }
     if let Ok(reply) = c.tail("/log/queen.log").await {
-        sources.push("tail body", reply.lines.join("\n"));
+        sources.push("tail body", reply.lines.joined());
     }
     let _ = c.quit().await;
     drop(c);

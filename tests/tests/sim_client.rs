@@ -74,7 +74,7 @@ async fn write_batch() {
     let (s, t) = shipped().await;
     scenarios::write_batch(&t).await;
     // On a fresh simulator the log preview shows the batch in order.
-    let mut c = scenarios::connect(&t).await;
+    let c = scenarios::connect(&t).await;
     let cat = c.cat("/log/queen.log").await.unwrap();
     let preview = cat.ack.field("data").unwrap_or("");
     assert!(preview.contains("batch-a|batch-b|batch-c"), "{preview}");
@@ -105,7 +105,7 @@ async fn bad_ticket_is_denied_then_throttled() {
             .await
             .unwrap_err();
         let ack = err.refusal().cloned().unwrap_or_else(|| panic!("{err:?}"));
-        assert_eq!(ack.label, "ATTACH");
+        assert_eq!(ack.label(), "ATTACH");
         causes.push(ack.field("detail").unwrap_or("").to_owned());
         if let Some(delay) = ack.field("delay_ms") {
             let delay: u64 = delay.parse().unwrap();
@@ -121,7 +121,7 @@ async fn reconnect_after_the_queen_drops_mid_stream() {
     let (s, t) = shipped().await;
     // OK AUTH (11) + OK ATTACH role=queen (24) = 35 bytes, then 20 bytes into the LS reply.
     let proxy = Proxy::spawn(t.addr, vec![Fault::CutAfter(35 + 20)]).await;
-    let mut c = Client::connect(proxy.addr(), t.queen(), test_config())
+    let c = Client::connect(proxy.addr(), t.queen(), test_config())
         .await
         .unwrap();
     let ls = c.ls("/").await.expect("ls is retried on a new connection");
@@ -141,8 +141,10 @@ async fn reconnect_after_the_queen_drops_mid_stream() {
 #[tokio::test]
 async fn a_write_cut_before_its_ack_is_outcome_unknown() {
     let (s, t) = shipped().await;
-    let proxy = Proxy::spawn(t.addr, vec![Fault::CutAfter(35)]).await;
-    let mut c = Client::connect(proxy.addr(), t.queen(), test_config())
+    // OK AUTH + OK ATTACH (35 bytes), then one byte of the ECHO ack: the write reached the
+    // queen, its ack did not reach the client.
+    let proxy = Proxy::spawn(t.addr, vec![Fault::CutAfter(35 + 1)]).await;
+    let c = Client::connect(proxy.addr(), t.queen(), test_config())
         .await
         .unwrap();
     match c.echo("/log/queen.log", "maybe-once").await {
@@ -174,7 +176,7 @@ async fn cancelling_mid_reply_leaves_the_client_usable() {
         }],
     )
     .await;
-    let mut c = Client::connect(proxy.addr(), t.queen(), test_config())
+    let c = Client::connect(proxy.addr(), t.queen(), test_config())
         .await
         .unwrap();
     {
@@ -202,11 +204,12 @@ async fn connect_to_a_closed_port_fails_after_retries() {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     drop(l);
-    let config = test_config().with_retry(RetryPolicy {
-        max_retries: 2,
-        backoff: Duration::from_millis(5),
-        ceiling: Duration::from_millis(10),
-    });
+    let config = test_config().with_retry(
+        RetryPolicy::DEFAULT
+            .with_max_retries(2)
+            .with_backoff(Duration::from_millis(5))
+            .with_ceiling(Duration::from_millis(10)),
+    );
     let creds = Credentials::new("changeme", Role::Queen, None).unwrap();
     let err = Client::connect(addr, creds, config).await.unwrap_err();
     assert!(err.is_transport(), "{err:?}");

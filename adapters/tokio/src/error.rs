@@ -1,12 +1,13 @@
-//! Errors of the tokio client, grouped by who must act.
+//! Errors of the console handle and client, grouped by who must act.
 //!
 //! | variant | who acts |
 //! |---|---|
 //! | [`ClientError::Refused`] | the caller reads the peer's `ERR` ack (policy, quota, parse) |
-//! | [`ClientError::AuthRejected`] | operator: the console token is wrong (the queen closes silently) |
-//! | [`ClientError::Protocol`] | the peer broke the wire contract; the connection was dropped |
+//! | [`ClientError::AuthRejected`], [`ClientError::AuthReset`] | operator: the console token is wrong (the queen closes silently), or another client holds the console |
+//! | [`ClientError::Protocol`] | the peer broke the wire contract; the connection was dropped and nothing was retried |
 //! | [`ClientError::Io`], [`ClientError::Closed`], [`ClientError::Timeout`] | transport: reconnect / retry later |
 //! | [`ClientError::OutcomeUnknown`] | caller: a write may or may not have happened; check before re-sending |
+//! | [`ClientError::ResourceExhausted`] | caller: a reply outgrew its byte budget (stream it instead) |
 //! | [`ClientError::Core`] | caller or config: an argument or setting the core refused locally |
 //!
 //! No variant ever carries the console token or a ticket.
@@ -14,41 +15,52 @@
 use core::fmt;
 use std::io;
 
+use cohesix_core::session::SessionError;
+
 use crate::reply::Ack;
 
-/// Error of a [`Client`](crate::Client) operation.
+/// Error of a console operation.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientError {
     /// The peer answered the request with an `ERR` ack (or `ERR PARSE` / `ERR FRAME`).
     Refused(Ack),
     /// Authentication failed: the queen closed the connection after `AUTH` (the real queen
-    /// sends no `ERR AUTH` line), or answered `ERR AUTH`.
+    /// sends no `ERR AUTH` line), or answered `ERR AUTH`. Never retried.
     AuthRejected {
         /// The `ERR AUTH` ack if one was seen (never contains the token).
         ack: Option<Ack>,
     },
-    /// The peer violated the wire contract (bad frame length, unexpected line); the
-    /// connection was dropped.
-    Protocol(cohesix_core::error::Error),
+    /// The connection was reset right after `AUTH`, on every attempt: a wrong console
+    /// token, or the console is held by another client (the real queen resets a second
+    /// connection).
+    AuthReset,
+    /// The peer violated the wire contract (bad frame length, oversize or non-UTF-8 line);
+    /// the connection was dropped. Not a transient fault: nothing was retried.
+    Protocol(SessionError),
     /// A socket operation failed.
     Io(io::Error),
-    /// The connection is closed (EOF, reset, or `quit`).
+    /// The connection is closed (EOF, reset, or `quit`), or the console was shut down.
     Closed,
     /// The operation did not complete within its deadline.
     Timeout {
         /// Which operation timed out (`connect`, `auth`, `attach`, `request`).
         op: &'static str,
     },
-    /// A write (`ECHO`) was sent but its ack was not seen before the connection dropped or
-    /// the deadline passed. It may or may not have been applied; it is never re-sent
-    /// automatically.
+    /// A write (`ECHO`, `SPAWN`, `KILL`, `TAIL`) was sent but its ack was not seen before
+    /// the connection dropped or the deadline passed. It may or may not have been applied;
+    /// it is never re-sent automatically.
     OutcomeUnknown {
-        /// The request line whose outcome is unknown (ECHO path and payload; no secrets).
+        /// The request line whose outcome is unknown (path and payload; no secrets).
         line: String,
     },
+    /// A reply outgrew its byte budget; the rest of it was read and discarded.
+    ResourceExhausted {
+        /// The budget in bytes.
+        limit: usize,
+    },
     /// The core refused the operation locally (argument out of bounds, invalid path,
-    /// unusable token/ticket/role, wrong state, queue full). Nothing was sent.
+    /// unusable token/ticket/role, wrong state). Nothing was sent.
     Core(cohesix_core::error::Error),
 }
 
@@ -63,10 +75,32 @@ impl ClientError {
         }
     }
 
-    /// Whether a reconnect may cure this error (transport failures, not refusals).
+    /// Whether a reconnect may cure this error (transport failures, not refusals or
+    /// protocol violations).
     #[must_use]
     pub fn is_transport(&self) -> bool {
-        matches!(self, Self::Io(_) | Self::Closed | Self::Timeout { .. })
+        matches!(
+            self,
+            Self::Io(_) | Self::Closed | Self::Timeout { .. } | Self::AuthReset
+        )
+    }
+
+    /// A copy of this error (for failing several waiting requests with one cause). An I/O
+    /// error is copied as its kind and message.
+    #[must_use]
+    pub fn duplicate(&self) -> Self {
+        match self {
+            Self::Refused(a) => Self::Refused(a.clone()),
+            Self::AuthRejected { ack } => Self::AuthRejected { ack: ack.clone() },
+            Self::AuthReset => Self::AuthReset,
+            Self::Protocol(e) => Self::Protocol(*e),
+            Self::Io(e) => Self::Io(io::Error::new(e.kind(), e.to_string())),
+            Self::Closed => Self::Closed,
+            Self::Timeout { op } => Self::Timeout { op },
+            Self::OutcomeUnknown { line } => Self::OutcomeUnknown { line: line.clone() },
+            Self::ResourceExhausted { limit } => Self::ResourceExhausted { limit: *limit },
+            Self::Core(e) => Self::Core(*e),
+        }
     }
 }
 
@@ -78,12 +112,19 @@ impl fmt::Display for ClientError {
             Self::AuthRejected { ack: None } => f.write_str(
                 "authentication rejected: connection closed after AUTH (wrong console token?)",
             ),
+            Self::AuthReset => f.write_str(
+                "authentication rejected: connection reset after AUTH (wrong console token, \
+                 or another client holds the console?)",
+            ),
             Self::Protocol(e) => write!(f, "protocol violation by peer: {e}"),
             Self::Io(e) => write!(f, "i/o error: {e}"),
             Self::Closed => f.write_str("connection closed"),
             Self::Timeout { op } => write!(f, "{op} timed out"),
             Self::OutcomeUnknown { line } => {
                 write!(f, "outcome unknown (ack not seen, not re-sent): {line}")
+            }
+            Self::ResourceExhausted { limit } => {
+                write!(f, "reply exceeds its byte budget of {limit} bytes")
             }
             Self::Core(e) => write!(f, "{e}"),
         }

@@ -1,13 +1,12 @@
 //! Typed calls, one per console verb. Each builds a checked core [`Request`] and runs it
-//! through [`Client::request`]; argument bounds are enforced before anything is sent.
+//! through [`Console::request`]; argument bounds are enforced before anything is sent.
 //!
-//! Cancel safety of every method here: as [`Client`] (dropping the future loses no bytes
-//! and leaves the client usable).
+//! Cancel safety of every method here: as [`Console`] (dropping the future never
+//! desynchronises the connection).
 
 use cohesix_core::request::Request;
-use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::client::Client;
+use crate::console::Console;
 use crate::error::ClientError;
 use crate::reply::Reply;
 
@@ -17,92 +16,92 @@ fn checked<'a>(
     r.map_err(|e| ClientError::Core(e.into()))
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+impl Console {
     /// `PING` → `OK PING reply=pong` + `PONG`. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`].
-    pub async fn ping(&mut self) -> Result<Reply, ClientError> {
+    /// As [`Console::request`].
+    pub async fn ping(&self) -> Result<Reply, ClientError> {
         self.request(Request::Ping).await
     }
 
     /// `HELP` → help text lines. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`].
-    pub async fn help(&mut self) -> Result<Reply, ClientError> {
+    /// As [`Console::request`].
+    pub async fn help(&self) -> Result<Reply, ClientError> {
         self.request(Request::Help).await
     }
 
     /// `BI` → `OK BOOTINFO` + `[bi] …`. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`].
-    pub async fn bi(&mut self) -> Result<Reply, ClientError> {
+    /// As [`Console::request`].
+    pub async fn bi(&self) -> Result<Reply, ClientError> {
         self.request(Request::Bi).await
     }
 
     /// `CAPS` → `[caps] …`. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`].
-    pub async fn caps(&mut self) -> Result<Reply, ClientError> {
+    /// As [`Console::request`].
+    pub async fn caps(&self) -> Result<Reply, ClientError> {
         self.request(Request::Caps).await
     }
 
     /// `MEM` → `[mem] …`. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`].
-    pub async fn mem(&mut self) -> Result<Reply, ClientError> {
+    /// As [`Console::request`].
+    pub async fn mem(&self) -> Result<Reply, ClientError> {
         self.request(Request::Mem).await
     }
 
     /// `NETSTATS` → counter lines. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`].
-    pub async fn netstats(&mut self) -> Result<Reply, ClientError> {
+    /// As [`Console::request`].
+    pub async fn netstats(&self) -> Result<Reply, ClientError> {
         self.request(Request::NetStats).await
     }
 
     /// `NETTEST` → triggers the network self-test. Not retried. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`].
-    pub async fn nettest(&mut self) -> Result<Reply, ClientError> {
+    /// As [`Console::request`].
+    pub async fn nettest(&self) -> Result<Reply, ClientError> {
         self.request(Request::NetTest).await
     }
 
     /// `TEST` (the queen answers `ERR TEST reason=policy detail=host-only`). Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`].
-    pub async fn test(&mut self) -> Result<Reply, ClientError> {
+    /// As [`Console::request`].
+    pub async fn test(&self) -> Result<Reply, ClientError> {
         self.request(Request::Test).await
     }
 
     /// `CACHELOG [n]`. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`].
-    pub async fn cachelog(&mut self, count: Option<u16>) -> Result<Reply, ClientError> {
+    /// As [`Console::request`].
+    pub async fn cachelog(&self, count: Option<u16>) -> Result<Reply, ClientError> {
         self.request(Request::cachelog(count)).await
     }
 
     /// `LOG` → log snapshot up to `END` (queen only). Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`].
-    pub async fn log(&mut self) -> Result<Reply, ClientError> {
+    /// As [`Console::request`].
+    pub async fn log(&self) -> Result<Reply, ClientError> {
         self.request(Request::Log).await
     }
 
     /// `LS path` → entries up to `END`. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`]; [`ClientError::Core`] for an invalid path (nothing sent).
-    pub async fn ls(&mut self, path: &str) -> Result<Reply, ClientError> {
+    /// As [`Console::request`]; [`ClientError::Core`] for an invalid path (nothing sent).
+    pub async fn ls(&self, path: &str) -> Result<Reply, ClientError> {
         self.request(checked(Request::ls(path))?).await
     }
 
@@ -110,8 +109,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::ls`].
-    pub async fn cat(&mut self, path: &str) -> Result<Reply, ClientError> {
+    /// As [`Console::ls`].
+    pub async fn cat(&self, path: &str) -> Result<Reply, ClientError> {
         self.request(checked(Request::cat(path))?).await
     }
 
@@ -119,8 +118,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::ls`].
-    pub async fn tail(&mut self, path: &str) -> Result<Reply, ClientError> {
+    /// As [`Console::ls`].
+    pub async fn tail(&self, path: &str) -> Result<Reply, ClientError> {
         self.request(checked(Request::tail(path))?).await
     }
 
@@ -128,24 +127,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// [`ClientError::OutcomeUnknown`]. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::request`]; [`ClientError::Core`] for a payload out of bounds.
-    pub async fn echo(&mut self, path: &str, payload: &str) -> Result<Reply, ClientError> {
+    /// As [`Console::request`]; [`ClientError::Core`] for a payload out of bounds.
+    pub async fn echo(&self, path: &str, payload: &str) -> Result<Reply, ClientError> {
         self.request(checked(Request::echo(path, payload))?).await
     }
 
     /// `SPAWN payload` (the bare console verb). Never re-sent. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::echo`].
-    pub async fn spawn(&mut self, payload: &str) -> Result<Reply, ClientError> {
+    /// As [`Console::echo`].
+    pub async fn spawn(&self, payload: &str) -> Result<Reply, ClientError> {
         self.request(checked(Request::spawn(payload))?).await
     }
 
     /// `KILL worker` (the bare console verb). Never re-sent. Cancel-safe.
     ///
     /// # Errors
-    /// As [`Client::echo`].
-    pub async fn kill(&mut self, worker: &str) -> Result<Reply, ClientError> {
+    /// As [`Console::echo`].
+    pub async fn kill(&self, worker: &str) -> Result<Reply, ClientError> {
         self.request(checked(Request::kill(worker))?).await
     }
 }

@@ -133,7 +133,7 @@ async fn tokio_transcript(chunk: usize) -> (Transcript, u32) {
         .await
         .expect("attached");
     let mut t = Transcript {
-        attach: c.attach_ack().map(ToString::to_string),
+        attach: c.attach_ack().map(|a| a.to_string()),
         ..Transcript::default()
     };
     assert_eq!(c.role(), Some(Role::Queen));
@@ -146,7 +146,7 @@ async fn tokio_transcript(chunk: usize) -> (Transcript, u32) {
         t.results.push(match c.request(request).await {
             Ok(reply) => Result::Ok {
                 ack: reply.ack.to_string(),
-                lines: reply.lines,
+                lines: reply.lines.to_vec(),
             },
             Err(ClientError::Refused(ack)) => Result::Refused(ack.to_string()),
             Err(e) => panic!("{request:?} failed: {e}"),
@@ -213,7 +213,7 @@ async fn attach_refusal_is_the_line_the_queen_sent() {
         .await
         .expect("attached");
     assert_eq!(
-        c.attach_ack().map(ToString::to_string).as_deref(),
+        c.attach_ack().map(|a| a.to_string()).as_deref(),
         Some("OK ATTACH role=worker-heartbeat")
     );
 }

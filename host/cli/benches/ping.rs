@@ -80,7 +80,7 @@ fn bench_ping(c: &mut Criterion) {
         });
     });
 
-    let (_sim, mut client) = rt.block_on(async {
+    let (_sim, client) = rt.block_on(async {
         let mut config = SimConfig::loopback();
         config.features = Features::shipped();
         let sim = Simulator::spawn(config).await.expect("simulator");

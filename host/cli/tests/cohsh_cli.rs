@@ -6,7 +6,10 @@ use std::process::{Command, Output};
 use cohesix_sim::{Features, SimConfig, SimHandle, Simulator};
 
 fn upstream() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/upstream"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/upstream"
+    ))
 }
 
 async fn sim() -> SimHandle {

@@ -14,16 +14,16 @@ struct Fake {
 
 fn ok(label: &str, detail: &str, lines: &[&str]) -> Result<Reply, ClientError> {
     Ok(Reply {
-        ack: Ack::new(AckStatus::Ok, label, Some(detail.to_owned())),
-        lines: lines.iter().map(|l| (*l).to_owned()).collect(),
+        ack: Ack::compose(AckStatus::Ok, label, Some(detail)),
+        lines: lines.iter().copied().collect(),
     })
 }
 
 fn err(label: &str, detail: &str) -> Result<Reply, ClientError> {
-    Err(ClientError::Refused(Ack::new(
+    Err(ClientError::Refused(Ack::compose(
         AckStatus::Err,
         label,
-        Some(detail.to_owned()),
+        Some(detail),
     )))
 }
 

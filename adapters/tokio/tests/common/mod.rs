@@ -85,11 +85,12 @@ pub fn queen() -> Credentials {
 pub fn fast() -> ClientConfig {
     ClientConfig::new()
         .with_op_timeout(Duration::from_millis(3000))
-        .with_retry(RetryPolicy {
-            max_retries: 2,
-            backoff: Duration::from_millis(10),
-            ceiling: Duration::from_millis(40),
-        })
+        .with_retry(
+            RetryPolicy::DEFAULT
+                .with_max_retries(2)
+                .with_backoff(Duration::from_millis(10))
+                .with_ceiling(Duration::from_millis(40)),
+        )
         .with_heartbeat(None)
 }
 

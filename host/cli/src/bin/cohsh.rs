@@ -125,10 +125,7 @@ fn config(cli: &Cli) -> ClientConfig {
         c = c.with_op_timeout(Duration::from_millis(ms.max(1)));
     }
     if let Some(n) = cli.retries {
-        c = c.with_retry(RetryPolicy {
-            max_retries: n,
-            ..RetryPolicy::DEFAULT
-        });
+        c = c.with_retry(RetryPolicy::DEFAULT.with_max_retries(n));
     }
     if let Some(ms) = cli.heartbeat_ms {
         c = c.with_heartbeat((ms > 0).then(|| Duration::from_millis(ms)));

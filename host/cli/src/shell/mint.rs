@@ -146,7 +146,10 @@ mod tests {
 
     #[test]
     fn env_secret_wins_then_config_then_default() {
-        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/upstream"));
+        let dir = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/upstream"
+        ));
         assert_eq!(
             resolve_secret(Role::Queen, Some("override".into()), None, dir).unwrap(),
             "override"

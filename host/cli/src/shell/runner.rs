@@ -345,7 +345,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
                 "action={} state={state} reason=invalid-transition",
                 action.as_str()
             );
-            return self.local_ack(Ack::new(AckStatus::Err, "LIFECYCLE", Some(detail)));
+            return self.local_ack(Ack::compose(AckStatus::Err, "LIFECYCLE", Some(&detail)));
         }
         let op = Op::Echo {
             path: paths::QUEEN_LIFECYCLE_CTL.to_owned(),
@@ -357,10 +357,10 @@ impl<B: Backend, W: Write> Shell<B, W> {
 
     async fn telemetry_push(&mut self, file: PathBuf, device: &str) -> Result<Outcome, ShellError> {
         let fail = |this: &mut Self, reason: String| {
-            this.local_ack(Ack::new(
+            this.local_ack(Ack::compose(
                 AckStatus::Err,
                 "TELEMETRY",
-                Some(format!("action=push device={device} reason={reason}")),
+                Some(&format!("action=push device={device} reason={reason}")),
             ))
         };
         if device.is_empty() || device.contains('/') {
@@ -425,6 +425,6 @@ impl<B: Backend, W: Write> Shell<B, W> {
             "action=push device={device} seg_id={seg} records={} bytes={bytes}",
             records.len()
         );
-        self.local_ack(Ack::new(AckStatus::Ok, "TELEMETRY", Some(detail)))
+        self.local_ack(Ack::compose(AckStatus::Ok, "TELEMETRY", Some(&detail)))
     }
 }

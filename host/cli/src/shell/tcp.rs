@@ -81,13 +81,9 @@ impl Backend for TcpBackend {
         // The `OK ATTACH …` line exactly as the queen sent it.
         let ack = client
             .attach_ack()
-            .cloned()
             .ok_or_else(|| core_err(cohesix_core::error::CallerError::InvalidState))?;
         self.client = Some(client);
-        Ok(Reply {
-            ack,
-            lines: Vec::new(),
-        })
+        Ok(Reply::ack_only(ack))
     }
 
     async fn request(&mut self, op: &Op) -> Result<Reply, ClientError> {

@@ -1,9 +1,11 @@
 //! The byte pump: moves bytes between the transport and the core [`Session`], sleeps until
 //! [`Session::poll_timeout`], and turns borrowed session events into owned replies.
 //!
-//! The transport is any `AsyncRead + AsyncWrite + Unpin` stream (a `TcpStream` for
-//! [`Client::connect`](crate::Client::connect), an in-memory `tokio::io::duplex` end in the
-//! conformance tests, a TLS stream, ...).
+//! The transport is any `AsyncRead + AsyncWrite + Unpin` stream (a `TcpStream`, an
+//! in-memory `tokio::io::duplex` end, a TLS stream, ...). Each request's data lines are
+//! either collected into its [`Reply`] up to a byte budget (past it the rest is read and
+//! discarded, so the connection stays in step) or, for streamed requests, queued in a
+//! small outbox the console driver hands to the caller; a full outbox pauses reading.
 //!
 //! Cancel safety comes from where the state lives: every byte taken from the session waits
 //! in [`Pump::tx`] until the transport accepted it, every byte read is handed to the session
@@ -12,13 +14,12 @@
 //! transport reports progress, raced against timers that consume nothing. Dropping a future
 //! at any await therefore loses nothing; the next call carries on where it stopped.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, VecDeque};
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use cohesix_core::reply::{Ack as CoreAck, Status};
 use cohesix_core::request::Verb;
 use cohesix_core::role::Role;
 use cohesix_core::session::{
@@ -28,40 +29,84 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{sleep_until, Duration, Instant};
 
 use crate::error::ClientError;
-use crate::reply::{Ack, AckStatus, Reply};
+use crate::reply::{Ack, AckStatus, Lines, Reply};
 
 /// Receive chunk size (the queen sends at most 8192 bytes per poll).
 const RX_CHUNK: usize = 8192;
 
+/// Lines a streaming request may hold in its outbox before reading pauses.
+pub(crate) const STREAM_OUTBOX_LINES: usize = 256;
+
 /// How a request ended, owned.
 #[derive(Debug)]
 pub(crate) enum Finished {
-    /// Accepted: ack (if any) and data lines.
+    /// Accepted: ack and data lines (for streamed requests the lines went to the outbox).
     Ok(Reply),
+    /// Accepted, but the reply outgrew its byte budget (the excess was discarded).
+    Exhausted {
+        /// The budget.
+        limit: usize,
+    },
     /// Refused by the queen.
     Refused(Ack),
-    /// No reply within the deadline; the connection was declared dead.
+    /// No reply within the session's per-line deadline; the connection was declared dead.
     TimedOut,
     /// Safe to re-submit (`sent`: whether it had been written).
-    Retryable { sent: bool },
+    Retryable {
+        /// Whether the request had been written.
+        sent: bool,
+    },
     /// A write whose ack was not seen.
     Unknown,
 }
 
-/// A reply being assembled.
-#[derive(Debug, Default)]
-struct Partial {
-    ack: Option<Ack>,
-    lines: Vec<String>,
+/// How a request's data lines are kept.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Collect {
+    /// In the reply, up to this many bytes (data plus one per line).
+    Budget(usize),
+    /// Handed out as they arrive through the outbox.
+    Stream,
 }
 
-/// Converts a borrowed core ack into an owned one.
-pub(crate) fn own_ack(ack: &CoreAck<'_>) -> Ack {
-    let status = match ack.status {
-        Status::Ok => AckStatus::Ok,
-        Status::Err => AckStatus::Err,
-    };
-    Ack::new(status, ack.label, ack.detail.map(str::to_owned))
+/// A reply being assembled.
+#[derive(Debug)]
+struct Partial {
+    ack: Option<Ack>,
+    lines: Lines,
+    collect: Collect,
+    bytes: usize,
+    exceeded: bool,
+    outbox: VecDeque<String>,
+}
+
+impl Partial {
+    fn new(collect: Collect) -> Self {
+        Self {
+            ack: None,
+            lines: Lines::new(),
+            collect,
+            bytes: 0,
+            exceeded: false,
+            outbox: VecDeque::new(),
+        }
+    }
+
+    fn push(&mut self, line: &str) {
+        match self.collect {
+            Collect::Stream => self.outbox.push_back(line.to_owned()),
+            Collect::Budget(limit) => {
+                let cost = line.len().saturating_add(1);
+                if self.exceeded || self.bytes.saturating_add(cost) > limit {
+                    // Keep reading (and discarding) to the end so the stream stays in step.
+                    self.exceeded = true;
+                    return;
+                }
+                self.bytes += cost;
+                self.lines.push(line);
+            }
+        }
+    }
 }
 
 /// What the transport reported in [`Pump::wait_io`].
@@ -82,8 +127,9 @@ pub(crate) struct Pump<S> {
     need_flush: bool,
     rx: Vec<u8>,
     partial: HashMap<RequestId, Partial>,
-    done: HashMap<RequestId, Finished>,
-    abandoned: HashSet<RequestId>,
+    done: VecDeque<(RequestId, Finished)>,
+    /// Streamed lines of completed requests not yet handed out.
+    leftover: HashMap<RequestId, VecDeque<String>>,
     /// `Some` once `Event::Closed` was seen for the current connection.
     pub(crate) closed: Option<Option<SessionError>>,
     /// The role the queen confirmed on the current connection.
@@ -96,6 +142,10 @@ pub(crate) struct Pump<S> {
     pub(crate) quit_ack: Option<Ack>,
     /// The transport reported a reset (not a clean FIN) on the current connection.
     pub(crate) reset_seen: bool,
+    /// `OK AUTH` arrived on the current connection.
+    pub(crate) authenticated: bool,
+    /// Reading is paused (a streamed request's outbox is full).
+    pub(crate) read_paused: bool,
     /// Deadline backstop: the longest the pump waits without any inbound byte while a
     /// reply is awaited.
     pub(crate) stall_limit: Duration,
@@ -112,14 +162,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
             need_flush: false,
             rx: vec![0; RX_CHUNK],
             partial: HashMap::new(),
-            done: HashMap::new(),
-            abandoned: HashSet::new(),
+            done: VecDeque::new(),
+            leftover: HashMap::new(),
             closed: None,
             attached: None,
             attach_ack: None,
             attach_refusal: None,
             quit_ack: None,
             reset_seen: false,
+            authenticated: false,
+            read_paused: false,
             stall_limit,
         }
     }
@@ -133,22 +185,52 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
         self.epoch + Duration::from_millis(ms)
     }
 
-    /// Starts a new call: replies of earlier, cancelled calls are discarded when they come.
-    pub(crate) fn begin_call(&mut self) {
-        self.abandoned.extend(self.partial.keys().copied());
-        for (id, _) in self.done.drain() {
-            tracing::debug!(request = %id, "discarding reply of a cancelled call");
-        }
+    /// Sends `request` through the session and registers how its data lines are kept.
+    pub(crate) fn send(
+        &mut self,
+        request: &cohesix_core::request::Request<'_>,
+        collect: Collect,
+    ) -> Result<RequestId, SessionError> {
+        let id = self.session.send(request)?;
+        self.partial.insert(id, Partial::new(collect));
+        Ok(id)
     }
 
-    /// Takes the result of a finished request.
-    pub(crate) fn take(&mut self, id: RequestId) -> Option<Finished> {
-        self.done.remove(&id)
+    /// Whether a finished request waits to be taken.
+    pub(crate) fn has_done(&self) -> bool {
+        !self.done.is_empty()
     }
 
-    /// Whether `id` has finished.
-    pub(crate) fn is_done(&self, id: RequestId) -> bool {
-        self.done.contains_key(&id)
+    /// Takes the next finished request, in completion order.
+    pub(crate) fn take_done(&mut self) -> Option<(RequestId, Finished)> {
+        self.done.pop_front()
+    }
+
+    /// The streamed lines of `id` waiting to be handed out (while it runs).
+    pub(crate) fn outbox(&mut self, id: RequestId) -> Option<&mut VecDeque<String>> {
+        self.partial.get_mut(&id).map(|p| &mut p.outbox)
+    }
+
+    /// How many streamed lines of `id` wait to be handed out.
+    pub(crate) fn outbox_len(&self, id: RequestId) -> usize {
+        self.partial.get(&id).map_or(0, |p| p.outbox.len())
+    }
+
+    /// The streamed lines of a completed request that were not handed out yet.
+    pub(crate) fn take_leftover(&mut self, id: RequestId) -> VecDeque<String> {
+        self.leftover.remove(&id).unwrap_or_default()
+    }
+
+    /// Whether any streamed request's outbox is at or over its cap.
+    pub(crate) fn outbox_full(&self) -> bool {
+        self.partial
+            .values()
+            .any(|p| matches!(p.collect, Collect::Stream) && p.outbox.len() >= STREAM_OUTBOX_LINES)
+    }
+
+    /// The opening ack of `id`, once it arrived.
+    pub(crate) fn ack_of(&self, id: RequestId) -> Option<&Ack> {
+        self.partial.get(&id).and_then(|p| p.ack.as_ref())
     }
 
     /// Installs a freshly connected transport for the session's current connection.
@@ -160,6 +242,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
         self.attach_refusal = None;
         self.quit_ack = None;
         self.reset_seen = false;
+        self.authenticated = false;
+        self.read_paused = false;
         self.tx.clear();
         self.tx_sent = 0;
         self.need_flush = false;
@@ -187,6 +271,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
     /// takes without waiting (one poll with a no-op waker; `Pending` leaves the rest for
     /// [`Pump::wait_io`], which polls with the task's waker).
     pub(crate) fn flush_now(&mut self) {
+        if self.stream.is_none() {
+            // Frames stay in the session until a transport exists (AUTH goes out in the
+            // first write of the next connection).
+            return;
+        }
         let now = self.now_ms();
         let mut frame = [0u8; TRANSMIT_BUF_LEN];
         while let Some(n) = self.session.poll_transmit(now, &mut frame) {
@@ -269,10 +358,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
         while let Some(event) = self.session.poll_event() {
             any = true;
             match event {
-                Event::Authenticated => tracing::debug!("authenticated"),
+                Event::Authenticated => {
+                    tracing::debug!("authenticated");
+                    self.authenticated = true;
+                }
                 Event::SessionAck { verb, ack } => {
                     tracing::debug!(line = ack.raw, "session ack");
-                    let owned = own_ack(&ack);
+                    let owned = Ack::from_core(&ack);
                     match verb {
                         Verb::Attach if ack.is_ok() => self.attach_ack = Some(owned),
                         Verb::Attach => self.attach_refusal = Some(owned),
@@ -285,37 +377,55 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
                     self.attached = Some(role);
                 }
                 Event::Ack { id, ack, .. } => {
-                    self.partial.entry(id).or_default().ack = Some(own_ack(&ack));
+                    if let Some(p) = self.partial.get_mut(&id) {
+                        p.ack = Some(Ack::from_core(&ack));
+                    }
                 }
                 Event::Data { id, line, .. } => {
-                    self.partial
-                        .entry(id)
-                        .or_default()
-                        .lines
-                        .push(line.to_owned());
+                    if let Some(p) = self.partial.get_mut(&id) {
+                        p.push(line);
+                        if matches!(p.collect, Collect::Stream)
+                            && p.outbox.len() >= STREAM_OUTBOX_LINES
+                        {
+                            self.read_paused = true;
+                        }
+                    }
                 }
                 Event::Completed(c) => {
-                    let partial = self.partial.remove(&c.id).unwrap_or_default();
+                    let partial = self
+                        .partial
+                        .remove(&c.id)
+                        .unwrap_or_else(|| Partial::new(Collect::Stream));
                     let finished = match c.outcome {
                         Outcome::Ok => {
-                            let ack = partial.ack.unwrap_or_else(|| {
-                                Ack::new(AckStatus::Ok, c.verb.ack_label(), None)
-                            });
-                            Finished::Ok(Reply {
-                                ack,
-                                lines: partial.lines,
-                            })
+                            if partial.exceeded {
+                                let limit = match partial.collect {
+                                    Collect::Budget(l) => l,
+                                    Collect::Stream => 0,
+                                };
+                                Finished::Exhausted { limit }
+                            } else {
+                                let ack = partial.ack.unwrap_or_else(|| {
+                                    Ack::synthetic(AckStatus::Ok, c.verb.ack_label())
+                                });
+                                Finished::Ok(Reply {
+                                    ack,
+                                    lines: partial.lines,
+                                })
+                            }
                         }
-                        Outcome::Refused(ack) => Finished::Refused(own_ack(&ack)),
+                        Outcome::Refused(ack) => Finished::Refused(Ack::from_core(&ack)),
                         Outcome::TimedOut => Finished::TimedOut,
                         Outcome::Interrupted { sent } => Finished::Retryable { sent },
                         Outcome::NoReply => Finished::Retryable { sent: true },
                         _ => Finished::Unknown,
                     };
                     tracing::trace!(request = %c.id, verb = %c.verb, "completed");
-                    if !self.abandoned.remove(&c.id) {
-                        self.done.insert(c.id, finished);
+                    if matches!(partial.collect, Collect::Stream) && !partial.outbox.is_empty() {
+                        // Lines not yet handed out travel with the completion.
+                        self.leftover.insert(c.id, partial.outbox);
                     }
+                    self.done.push_back((c.id, finished));
                 }
                 Event::Stray { line } => tracing::debug!(line, "stray line"),
                 Event::Closed { error } => {
@@ -350,12 +460,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
             return Err(ClientError::Closed);
         }
         let deadline = self.session.poll_timeout().map(|ms| self.instant_of(ms));
-        let awaiting = self.session.in_flight() > 0 || self.session.queued() > 0;
+        let awaiting =
+            (self.session.in_flight() > 0 || self.session.queued() > 0) && !self.read_paused;
         // Without anything awaited the backstop never fires (an idle wait is bounded by
         // its caller).
         let stall = Instant::now() + self.stall_limit;
         let want_write = self.tx_sent < self.tx.len();
         let want_flush = self.need_flush;
+        let paused = self.read_paused;
         let Self {
             stream,
             tx,
@@ -377,6 +489,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
                 if let Poll::Ready(r) = Pin::new(&mut *stream).poll_flush(cx) {
                     return Poll::Ready(IoEvent::Flushed(r));
                 }
+            }
+            if paused {
+                // A streamed request's outbox is full: leave the bytes in the socket (TCP
+                // back-pressure) until the caller takes lines.
+                return Poll::Pending;
             }
             let mut buf = ReadBuf::new(rx.as_mut_slice());
             match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
