@@ -4,72 +4,15 @@
 //! constants break after `=` exactly where rustfmt would, and any list that does not fit on one
 //! line is written vertically under `#[rustfmt::skip]`.
 
+mod sections;
+
+use crate::constants::CONSOLE_LIMITS;
 use crate::model::{Manifest, Role};
 use core::fmt::Write as _;
 use serde_json::Value;
 
 /// rustfmt's default `max_width`.
 const MAX_WIDTH: usize = 100;
-
-/// Console grammar limits: constants of the wire grammar, not manifest keys (spec §6.1).
-const CONSOLE_LIMITS: &[(&str, &str, &str, &str)] = &[
-    (
-        "Longest console line in bytes.",
-        "MAX_LINE_LEN",
-        "usize",
-        "256",
-    ),
-    (
-        "Longest path argument in bytes.",
-        "MAX_PATH_LEN",
-        "usize",
-        "96",
-    ),
-    (
-        "Longest ECHO payload in bytes.",
-        "MAX_ECHO_LEN",
-        "usize",
-        "128",
-    ),
-    (
-        "Longest SPAWN JSON payload in bytes.",
-        "MAX_JSON_LEN",
-        "usize",
-        "192",
-    ),
-    ("Longest worker id in bytes.", "MAX_ID_LEN", "usize", "32"),
-    (
-        "Longest role label in bytes.",
-        "MAX_ROLE_LEN",
-        "usize",
-        "16",
-    ),
-    ("Longest ticket in bytes.", "MAX_TICKET_LEN", "usize", "224"),
-    (
-        "Smallest legal frame `total_len` (the length prefix alone).",
-        "MIN_FRAME_LEN",
-        "usize",
-        "4",
-    ),
-    (
-        "Largest frame `total_len` a client accepts (Secure9P msize).",
-        "MAX_FRAME_LEN",
-        "usize",
-        "8192",
-    ),
-    (
-        "Commands the server buffers between executor polls (pipelining bound).",
-        "MAX_IN_FLIGHT",
-        "usize",
-        "8",
-    ),
-    ("TCP console port.", "TCP_PORT", "u16", "31337"),
-];
-
-/// Telemetry push record schema (a compiler constant, not a manifest key).
-const TELEMETRY_PUSH_SCHEMA: &str = "cohsh-telemetry-push/v1";
-/// Largest telemetry push record (a compiler constant, not a manifest key).
-const TELEMETRY_PUSH_MAX_RECORD_BYTES: usize = 4096;
 
 /// Hashes embedded in the generated source.
 #[derive(Debug, Clone, Copy)]
@@ -82,7 +25,7 @@ pub struct Hashes<'a> {
     pub policy: &'a str,
 }
 
-struct Out {
+pub(crate) struct Out {
     text: String,
     depth: usize,
 }
@@ -92,7 +35,7 @@ impl Out {
         "    ".repeat(self.depth)
     }
 
-    fn line(&mut self, s: &str) {
+    pub(crate) fn line(&mut self, s: &str) {
         if s.is_empty() {
             self.text.push('\n');
         } else {
@@ -101,15 +44,17 @@ impl Out {
         }
     }
 
-    fn doc(&mut self, doc: &str) {
+    pub(crate) fn doc(&mut self, doc: &str) {
         self.line(&format!("/// {doc}"));
     }
 
-    fn konst(&mut self, doc: &str, name: &str, ty: &str, value: &str) {
+    pub(crate) fn konst(&mut self, doc: &str, name: &str, ty: &str, value: &str) {
         self.doc(doc);
         let ind = self.indent();
         let one = format!("{ind}pub const {name}: {ty} = {value};");
-        if one.len() <= MAX_WIDTH {
+        // rustfmt breaks after `=` only when the value then fits.
+        let broken_fits = ind.len() + 4 + value.len() < MAX_WIDTH;
+        if one.len() <= MAX_WIDTH || !broken_fits {
             let _ = writeln!(self.text, "{one}");
         } else {
             let _ = writeln!(
@@ -119,7 +64,7 @@ impl Out {
         }
     }
 
-    fn list(&mut self, doc: &str, name: &str, ty: &str, items: &[String]) {
+    pub(crate) fn list(&mut self, doc: &str, name: &str, ty: &str, items: &[String]) {
         let one = format!(
             "{}pub const {name}: {ty} = &[{}];",
             self.indent(),
@@ -143,7 +88,7 @@ impl Out {
         self.line("];");
     }
 
-    fn module(&mut self, doc: &str, name: &str, body: impl FnOnce(&mut Out)) {
+    pub(crate) fn module(&mut self, doc: &str, name: &str, body: impl FnOnce(&mut Out)) {
         if !self.text.ends_with("{\n") {
             self.line("");
         }
@@ -156,7 +101,7 @@ impl Out {
     }
 }
 
-fn lit(s: &str) -> String {
+pub(crate) fn lit(s: &str) -> String {
     format!("{s:?}")
 }
 
@@ -208,7 +153,7 @@ pub fn render(m: &Manifest, file: &str, hashes: &Hashes<'_>) -> String {
         "console",
         |o| {
             for (doc, name, ty, value) in CONSOLE_LIMITS {
-                o.konst(doc, name, ty, value);
+                o.konst(doc, name, ty, &value.to_string());
             }
         },
     );
@@ -225,8 +170,11 @@ pub fn render(m: &Manifest, file: &str, hashes: &Hashes<'_>) -> String {
         let all: Vec<String> = Role::ALL.iter().map(|r| lit(r.label())).collect();
         o.list("Every role, queen first.", "ALL", "&[&str]", &all);
     });
-    scalar_sections(&mut o, m);
-    generic_sections(&mut o, m);
+    // Unwritten 0.9 keys take their effective values, so the generated API does not depend
+    // on which optional keys a manifest spells out.
+    let filled = m.filled();
+    sections::scalar_sections(&mut o, &filled, hashes);
+    generic_sections(&mut o, &filled);
     o.text
 }
 
@@ -256,308 +204,17 @@ fn header(o: &mut Out, file: &str) {
     }
 }
 
-fn scalar_sections(o: &mut Out, m: &Manifest) {
-    let s = &m.secure9p;
-    o.module("`[secure9p]`.", "secure9p", |o| {
-        o.konst(
-            "Negotiated message size ceiling.",
-            "MSIZE",
-            "u32",
-            &s.msize.to_string(),
-        );
-        o.konst(
-            "Maximum path components per walk.",
-            "WALK_DEPTH",
-            "usize",
-            &s.walk_depth.to_string(),
-        );
-        o.konst(
-            "Tags per session.",
-            "TAGS_PER_SESSION",
-            "u32",
-            &s.tags_per_session.to_string(),
-        );
-        o.konst(
-            "Frames per batch.",
-            "BATCH_FRAMES",
-            "u32",
-            &s.batch_frames.to_string(),
-        );
-        let policy = match s.short_write.policy {
-            crate::model::ShortWritePolicy::Reject => "reject",
-            crate::model::ShortWritePolicy::Retry => "retry",
-        };
-        o.konst(
-            "Short-write policy.",
-            "SHORT_WRITE_POLICY",
-            "&str",
-            &lit(policy),
-        );
-    });
-    let cp = &m.client_policies;
-    o.module("`[client_policies.retry]`.", "retry", |o| {
-        let r = &cp.retry;
-        o.konst(
-            "Retries after the first failure (`max_retries`).",
-            "MAX_ATTEMPTS",
-            "u32",
-            &r.max_attempts.to_string(),
-        );
-        o.konst(
-            "First back-off delay.",
-            "BACKOFF_MS",
-            "u64",
-            &r.backoff_ms.to_string(),
-        );
-        o.konst(
-            "Back-off ceiling.",
-            "CEILING_MS",
-            "u64",
-            &r.ceiling_ms.to_string(),
-        );
-        o.konst(
-            "Per-operation timeout.",
-            "TIMEOUT_MS",
-            "u64",
-            &r.timeout_ms.to_string(),
-        );
-    });
-    o.module("`[client_policies.heartbeat]`.", "heartbeat", |o| {
-        o.konst(
-            "Idle PING cadence.",
-            "INTERVAL_MS",
-            "u64",
-            &cp.heartbeat.interval_ms.to_string(),
-        );
-    });
-    o.module("`[client_policies.trace]`.", "trace", |o| {
-        o.konst(
-            "Trace file cap in bytes.",
-            "MAX_BYTES",
-            "u64",
-            &cp.trace.max_bytes.to_string(),
-        );
-    });
-    o.module("`[client_policies.cohsh.tail]`.", "tail", |o| {
-        let t = &cp.cohsh.tail;
-        o.konst(
-            "Default poll interval.",
-            "POLL_MS_DEFAULT",
-            "u64",
-            &t.poll_ms_default.to_string(),
-        );
-        o.konst(
-            "Smallest poll interval.",
-            "POLL_MS_MIN",
-            "u64",
-            &t.poll_ms_min.to_string(),
-        );
-        o.konst(
-            "Largest poll interval.",
-            "POLL_MS_MAX",
-            "u64",
-            &t.poll_ms_max.to_string(),
-        );
-    });
-    o.module("`[client_policies.cohsh.pool]`.", "pool", |o| {
-        let p = &cp.cohsh.pool;
-        o.konst(
-            "Pooled control sessions.",
-            "CONTROL_SESSIONS",
-            "usize",
-            &p.control_sessions.to_string(),
-        );
-        o.konst(
-            "Pooled telemetry sessions.",
-            "TELEMETRY_SESSIONS",
-            "usize",
-            &p.telemetry_sessions.to_string(),
-        );
-    });
-    o.module(
-        "`[client_policies.cohsh.host_telemetry]` poll intervals.",
-        "host_telemetry",
-        |o| {
-            let h = &cp.cohsh.host_telemetry;
-            o.konst(
-                "NVIDIA provider.",
-                "NVIDIA_POLL_MS",
-                "u64",
-                &h.nvidia_poll_ms.to_string(),
-            );
-            o.konst(
-                "systemd provider.",
-                "SYSTEMD_POLL_MS",
-                "u64",
-                &h.systemd_poll_ms.to_string(),
-            );
-            o.konst(
-                "Docker provider.",
-                "DOCKER_POLL_MS",
-                "u64",
-                &h.docker_poll_ms.to_string(),
-            );
-            o.konst(
-                "Kubernetes provider.",
-                "K8S_POLL_MS",
-                "u64",
-                &h.k8s_poll_ms.to_string(),
-            );
-        },
-    );
-    o.module(
-        "`[ticket_limits]` (0 means unlimited).",
-        "ticket_limits",
-        |o| {
-            let t = &m.ticket_limits;
-            o.konst(
-                "Maximum scopes per ticket.",
-                "MAX_SCOPES",
-                "usize",
-                &t.max_scopes.to_string(),
-            );
-            o.konst(
-                "Maximum scope path length.",
-                "MAX_SCOPE_PATH_LEN",
-                "usize",
-                &t.max_scope_path_len.to_string(),
-            );
-            o.konst(
-                "Maximum scope rate.",
-                "MAX_SCOPE_RATE_PER_S",
-                "u32",
-                &t.max_scope_rate_per_s.to_string(),
-            );
-            o.konst(
-                "Session bandwidth budget.",
-                "BANDWIDTH_BYTES",
-                "u64",
-                &t.bandwidth_bytes.to_string(),
-            );
-            o.konst(
-                "Cursor resumes.",
-                "CURSOR_RESUMES",
-                "u32",
-                &t.cursor_resumes.to_string(),
-            );
-            o.konst(
-                "Cursor advances.",
-                "CURSOR_ADVANCES",
-                "u32",
-                &t.cursor_advances.to_string(),
-            );
-        },
-    );
-    o.module("`[client_paths]`.", "paths", |o| {
-        let p = &m.client_paths;
-        o.konst(
-            "Queen control file.",
-            "QUEEN_CTL",
-            "&str",
-            &lit(&p.queen_ctl),
-        );
-        o.konst(
-            "Queen lifecycle control file.",
-            "QUEEN_LIFECYCLE_CTL",
-            "&str",
-            &lit(&p.queen_lifecycle_ctl),
-        );
-        o.konst("Queen log.", "LOG", "&str", &lit(&p.log));
-    });
-    o.module("`[telemetry]`: per-worker rings.", "telemetry", |o| {
-        let t = &m.telemetry;
-        o.konst(
-            "Ring bytes per worker.",
-            "RING_BYTES_PER_WORKER",
-            "u32",
-            &t.ring_bytes_per_worker.to_string(),
-        );
-        o.konst(
-            "Frame schema.",
-            "FRAME_SCHEMA",
-            "&str",
-            &lit(t.frame_schema.label()),
-        );
-        o.konst(
-            "Cursors survive a reboot.",
-            "CURSOR_RETAIN_ON_BOOT",
-            "bool",
-            &t.cursor.retain_on_boot.to_string(),
-        );
-    });
-    o.module("`[telemetry_ingest]`.", "telemetry_ingest", |o| {
-        let t = &m.telemetry_ingest;
-        o.konst(
-            "Segments kept per device.",
-            "MAX_SEGMENTS_PER_DEVICE",
-            "u32",
-            &t.max_segments_per_device.to_string(),
-        );
-        o.konst(
-            "Bytes per segment.",
-            "MAX_BYTES_PER_SEGMENT",
-            "u32",
-            &t.max_bytes_per_segment.to_string(),
-        );
-        o.konst(
-            "Bytes per device.",
-            "MAX_TOTAL_BYTES_PER_DEVICE",
-            "u32",
-            &t.max_total_bytes_per_device.to_string(),
-        );
-        o.konst(
-            "Eviction policy.",
-            "EVICTION_POLICY",
-            "&str",
-            &lit(t.eviction_policy.label()),
-        );
-    });
-    o.module(
-        "Telemetry push records (compiler constants, not manifest keys).",
-        "telemetry_push",
-        |o| {
-            o.konst(
-                "Record schema tag.",
-                "SCHEMA",
-                "&str",
-                &lit(TELEMETRY_PUSH_SCHEMA),
-            );
-            o.konst(
-                "Largest record in bytes.",
-                "MAX_RECORD_BYTES",
-                "usize",
-                &TELEMETRY_PUSH_MAX_RECORD_BYTES.to_string(),
-            );
-        },
-    );
-    o.module("`[lifecycle]`.", "lifecycle", |o| {
-        let l = &m.lifecycle;
-        o.konst(
-            "State at boot.",
-            "INITIAL_STATE",
-            "&str",
-            &lit(l.initial_state.label()),
-        );
-        let items: Vec<String> = l
-            .auto_transitions
-            .iter()
-            .map(|t| format!("({}, {})", lit(t.from.label()), lit(t.to.label())))
-            .collect();
-        o.list(
-            "Automatic transitions as `(from, to)`.",
-            "AUTO_TRANSITIONS",
-            "&[(&str, &str)]",
-            &items,
-        );
-    });
-}
-
 fn generic_sections(o: &mut Out, m: &Manifest) {
-    let sections: [(&str, &str, Option<Value>); 5] = [
+    let sections: [(&str, &str, Option<Value>); 6] = [
         (
             "sharding",
             "sharding",
             serde_json::to_value(&m.sharding).ok(),
+        ),
+        (
+            "control_plane",
+            "control_plane",
+            serde_json::to_value(&m.control_plane).ok(),
         ),
         (
             "observability",
