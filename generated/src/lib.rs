@@ -13,12 +13,12 @@
 
 /// SHA-256 of the resolved manifest JSON these constants were derived from.
 pub const MANIFEST_SHA256: &str =
-    "3a20adc55c8f975e20e8ef031422f8a09b4a7b8e524dd052bf69296ddf7ff1af";
+    "9ece37c72366a255c116afe029a9d54134ea26b299fe7fa55e222f3eceda837e";
 /// SHA-256 of the compact JSON of the `[[tickets]]` table.
 pub const TICKET_TABLE_SHA256: &str =
     "fd0ebff1d0b4cfcc2a03a1015578545dfa68f0240e782b60ad7956c2492972eb";
 /// SHA-256 of the generated `cohsh_policy.toml`.
-pub const POLICY_SHA256: &str = "96262c617e5a15321d58f069f17664dfbe02ffa9e6e4df7a38169c21b4e37ee8";
+pub const POLICY_SHA256: &str = "8a8b1006c0d20c5a177cbf7e5164cf74f4ee6b2beae16842d80fed61c5aac282";
 /// Manifest schema version.
 pub const MANIFEST_SCHEMA: &str = "1.5";
 
@@ -134,7 +134,7 @@ pub mod pool {
     /// Pooled control sessions.
     pub const CONTROL_SESSIONS: usize = 2;
     /// Pooled telemetry sessions.
-    pub const TELEMETRY_SESSIONS: usize = 4;
+    pub const TELEMETRY_SESSIONS: usize = 24;
 }
 
 /// `[client_policies.cohsh.host_telemetry]` poll intervals.
@@ -171,8 +171,30 @@ pub mod paths {
     pub const QUEEN_CTL: &str = "/queen/ctl";
     /// Queen lifecycle control file.
     pub const QUEEN_LIFECYCLE_CTL: &str = "/queen/lifecycle/ctl";
+    /// Scheduler control file (append JSONL schedule requests).
+    pub const QUEEN_SCHEDULE_CTL: &str = "/queen/schedule/ctl";
+    /// Lease control file (append JSONL lease requests).
+    pub const QUEEN_LEASE_CTL: &str = "/queen/lease/ctl";
+    /// Export control file (append JSONL export requests).
+    pub const QUEEN_EXPORT_CTL: &str = "/queen/export/ctl";
+    /// Policy control file.
+    pub const POLICY_CTL: &str = "/policy/ctl";
     /// Queen log.
     pub const LOG: &str = "/log/queen.log";
+    /// Host ticket requests (`<ecosystem.host.mount_at>/tickets/spec`).
+    pub const HOST_TICKETS_SPEC: &str = "/host/tickets/spec";
+    /// Host ticket receipts (`<ecosystem.host.mount_at>/tickets/status`).
+    pub const HOST_TICKETS_STATUS: &str = "/host/tickets/status";
+    /// Host ticket terminal failures (`<ecosystem.host.mount_at>/tickets/deadletter`).
+    pub const HOST_TICKETS_DEADLETTER: &str = "/host/tickets/deadletter";
+}
+
+/// Approval queue (compiler constants; the manifest has no key for it).
+pub mod actions {
+    /// Approval queue file (append JSONL approvals).
+    pub const QUEUE: &str = "/actions/queue";
+    /// Longest approval line, newline included.
+    pub const MAX_LINE_BYTES: usize = 2048;
 }
 
 /// `[telemetry]`: per-worker rings.
@@ -190,9 +212,15 @@ pub mod telemetry_ingest {
     /// Segments kept per device.
     pub const MAX_SEGMENTS_PER_DEVICE: u32 = 4;
     /// Bytes per segment.
-    pub const MAX_BYTES_PER_SEGMENT: u32 = 32768;
+    pub const MAX_BYTES_PER_SEGMENT: u32 = 131072;
     /// Bytes per device.
-    pub const MAX_TOTAL_BYTES_PER_DEVICE: u32 = 131072;
+    pub const MAX_TOTAL_BYTES_PER_DEVICE: u32 = 524288;
+    /// Reference entries per reference-mode segment.
+    pub const MAX_REFERENCE_ENTRIES_PER_SEGMENT: u32 = 1024;
+    /// Bytes of a reference-mode segment's manifest.
+    pub const MAX_REFERENCE_MANIFEST_BYTES_PER_SEGMENT: u32 = 131072;
+    /// Source bytes a reference-mode segment may describe.
+    pub const MAX_REFERENCE_BYTES_PER_SEGMENT: u64 = 1073741824;
     /// Eviction policy.
     pub const EVICTION_POLICY: &str = "evict-oldest";
 }
@@ -213,6 +241,30 @@ pub mod lifecycle {
     pub const AUTO_TRANSITIONS: &[(&str, &str)] = &[("BOOTING", "ONLINE")];
 }
 
+/// Example identifiers (compiler constants, not manifest keys).
+pub mod examples {
+    /// Example GPU id.
+    pub const GPU_ID: &str = "GPU-0";
+    /// Example MIG GPU id.
+    pub const MIG_GPU_ID: &str = "MIG-0";
+    /// Example job id.
+    pub const JOB_ID: &str = "job_8932";
+    /// Example model id.
+    pub const MODEL_ID: &str = "llama3-edge-v7";
+    /// Example telemetry device id.
+    pub const DEVICE_ID: &str = "device-1";
+    /// Host directory examples write under.
+    pub const OUTPUT_ROOT: &str = "out/examples";
+    /// Default mirror directory of the mock backend (`--mock-root`).
+    pub const MOCK_ROOT: &str = "out/examples/mockfs";
+}
+
+/// Compiled bounds as served by `GET /v1/meta/bounds` (an evidence pack's `bounds.json`).
+pub mod meta_bounds {
+    /// Compact JSON, fields in the documented order.
+    pub const JSON: &str = r#"{"manifest_sha256":"9ece37c72366a255c116afe029a9d54134ea26b299fe7fa55e222f3eceda837e","secure9p":{"msize":8192,"walk_depth":8},"console":{"max_line_len":256,"max_path_len":96,"max_json_len":192,"max_id_len":32,"max_echo_len":128,"max_ticket_len":224},"paths":{"queen_ctl":"/queen/ctl","queen_lifecycle_ctl":"/queen/lifecycle/ctl","queen_schedule_ctl":"/queen/schedule/ctl","queen_lease_ctl":"/queen/lease/ctl","queen_export_ctl":"/queen/export/ctl","policy_ctl":"/policy/ctl","log":"/log/queen.log"},"control_plane":{"schedule":{"enable":true,"queue_max_entries":256,"ctl_max_bytes":8192},"lease":{"enable":true,"active_max_entries":256,"preemptions_max_entries":256,"ctl_max_bytes":8192},"export":{"enable":true,"ctl_max_bytes":2048}},"policy":{"enable":true,"queue_max_entries":256,"queue_max_bytes":8192,"ctl_max_bytes":2048},"observability":{"proc_schedule":{"summary":true,"queue":true,"summary_bytes":128,"queue_bytes":256},"proc_lease":{"summary":true,"active":true,"preemptions":true,"summary_bytes":160,"active_bytes":256,"preemptions_bytes":256}}}"#;
+}
+
 /// `[sharding]`.
 pub mod sharding {
     /// `sharding.enabled`.
@@ -221,6 +273,39 @@ pub mod sharding {
     pub const LEGACY_WORKER_ALIAS: bool = true;
     /// `sharding.shard_bits`.
     pub const SHARD_BITS: usize = 8;
+}
+
+/// `[control_plane]`.
+pub mod control_plane {
+    /// `[control_plane.export]`.
+    pub mod export {
+        /// `control_plane.export.ctl_max_bytes`.
+        pub const CTL_MAX_BYTES: usize = 2048;
+        /// `control_plane.export.enable`.
+        pub const ENABLE: bool = true;
+    }
+
+    /// `[control_plane.lease]`.
+    pub mod lease {
+        /// `control_plane.lease.active_max_entries`.
+        pub const ACTIVE_MAX_ENTRIES: usize = 256;
+        /// `control_plane.lease.ctl_max_bytes`.
+        pub const CTL_MAX_BYTES: usize = 8192;
+        /// `control_plane.lease.enable`.
+        pub const ENABLE: bool = true;
+        /// `control_plane.lease.preemptions_max_entries`.
+        pub const PREEMPTIONS_MAX_ENTRIES: usize = 256;
+    }
+
+    /// `[control_plane.schedule]`.
+    pub mod schedule {
+        /// `control_plane.schedule.ctl_max_bytes`.
+        pub const CTL_MAX_BYTES: usize = 8192;
+        /// `control_plane.schedule.enable`.
+        pub const ENABLE: bool = true;
+        /// `control_plane.schedule.queue_max_entries`.
+        pub const QUEUE_MAX_ENTRIES: usize = 256;
+    }
 }
 
 /// `[observability]`.
@@ -299,6 +384,22 @@ pub mod observability {
         pub const WATCH_MIN_INTERVAL_MS: u64 = 50;
     }
 
+    /// `[observability.proc_lease]`.
+    pub mod proc_lease {
+        /// `observability.proc_lease.active`.
+        pub const ACTIVE: bool = true;
+        /// `observability.proc_lease.active_bytes`.
+        pub const ACTIVE_BYTES: usize = 256;
+        /// `observability.proc_lease.preemptions`.
+        pub const PREEMPTIONS: bool = true;
+        /// `observability.proc_lease.preemptions_bytes`.
+        pub const PREEMPTIONS_BYTES: usize = 256;
+        /// `observability.proc_lease.summary`.
+        pub const SUMMARY: bool = true;
+        /// `observability.proc_lease.summary_bytes`.
+        pub const SUMMARY_BYTES: usize = 160;
+    }
+
     /// `[observability.proc_pressure]`.
     pub mod proc_pressure {
         /// `observability.proc_pressure.busy`.
@@ -333,6 +434,18 @@ pub mod observability {
         pub const REACHABLE: bool = true;
         /// `observability.proc_root.reachable_bytes`.
         pub const REACHABLE_BYTES: usize = 32;
+    }
+
+    /// `[observability.proc_schedule]`.
+    pub mod proc_schedule {
+        /// `observability.proc_schedule.queue`.
+        pub const QUEUE: bool = true;
+        /// `observability.proc_schedule.queue_bytes`.
+        pub const QUEUE_BYTES: usize = 256;
+        /// `observability.proc_schedule.summary`.
+        pub const SUMMARY: bool = true;
+        /// `observability.proc_schedule.summary_bytes`.
+        pub const SUMMARY_BYTES: usize = 128;
     }
 }
 
@@ -403,6 +516,48 @@ pub mod ecosystem {
         pub const MOUNT_AT: &str = "/host";
         /// `ecosystem.host.providers`.
         pub const PROVIDERS: &[&str] = &["systemd", "k8s", "docker", "nvidia"];
+
+        /// `[ecosystem.host.tickets]`.
+        pub mod tickets {
+            /// `ecosystem.host.tickets.action_allowlist`.
+            #[rustfmt::skip]
+            pub const ACTION_ALLOWLIST: &[&str] = &[
+                "gpu.lease.grant",
+                "gpu.lease.renew",
+                "gpu.lease.release",
+                "peft.import",
+                "peft.activate",
+                "peft.rollback",
+                "systemd.start",
+                "systemd.stop",
+                "systemd.restart",
+                "systemd.status-check",
+                "docker.restart",
+                "docker.stop",
+                "docker.status-check",
+                "k8s.cordon",
+                "k8s.drain",
+                "k8s.lease.sync",
+            ];
+            /// `ecosystem.host.tickets.enable`.
+            pub const ENABLE: bool = true;
+            /// `ecosystem.host.tickets.lifecycle`.
+            #[rustfmt::skip]
+            pub const LIFECYCLE: &[&str] = &[
+                "queued",
+                "claimed",
+                "running",
+                "succeeded",
+                "failed",
+                "expired",
+            ];
+            /// `ecosystem.host.tickets.max_line_bytes`.
+            pub const MAX_LINE_BYTES: usize = 2048;
+            /// `ecosystem.host.tickets.request_schema`.
+            pub const REQUEST_SCHEMA: &str = "host-ticket/v1";
+            /// `ecosystem.host.tickets.result_schema`.
+            pub const RESULT_SCHEMA: &str = "host-ticket-result/v1";
+        }
     }
 
     /// `[ecosystem.models]`.
@@ -416,11 +571,11 @@ pub mod ecosystem {
         /// `ecosystem.policy.ctl_max_bytes`.
         pub const CTL_MAX_BYTES: usize = 2048;
         /// `ecosystem.policy.enable`.
-        pub const ENABLE: bool = false;
+        pub const ENABLE: bool = true;
         /// `ecosystem.policy.queue_max_bytes`.
-        pub const QUEUE_MAX_BYTES: usize = 4096;
+        pub const QUEUE_MAX_BYTES: usize = 8192;
         /// `ecosystem.policy.queue_max_entries`.
-        pub const QUEUE_MAX_ENTRIES: usize = 32;
+        pub const QUEUE_MAX_ENTRIES: usize = 256;
         /// `ecosystem.policy.status_max_bytes`.
         pub const STATUS_MAX_BYTES: usize = 512;
     }
@@ -431,7 +586,20 @@ pub mod coh {
     /// `[client_policies.coh.mount]`.
     pub mod mount {
         /// `client_policies.coh.mount.allowlist`.
-        pub const ALLOWLIST: &[&str] = &["/proc", "/queen", "/worker", "/log", "/gpu", "/host"];
+        #[rustfmt::skip]
+        pub const ALLOWLIST: &[&str] = &[
+            "/proc",
+            "/queen",
+            "/worker",
+            "/log",
+            "/gpu",
+            "/host",
+            "/actions",
+            "/policy",
+            "/queen/schedule",
+            "/queen/lease",
+            "/queen/export",
+        ];
         /// `client_policies.coh.mount.root`.
         pub const ROOT: &str = "/";
     }
@@ -499,13 +667,13 @@ pub mod coh {
     /// `[client_policies.coh.telemetry]`.
     pub mod telemetry {
         /// `client_policies.coh.telemetry.max_bytes_per_segment`.
-        pub const MAX_BYTES_PER_SEGMENT: usize = 32768;
+        pub const MAX_BYTES_PER_SEGMENT: usize = 131072;
         /// `client_policies.coh.telemetry.max_devices`.
         pub const MAX_DEVICES: usize = 32;
         /// `client_policies.coh.telemetry.max_segments_per_device`.
         pub const MAX_SEGMENTS_PER_DEVICE: usize = 4;
         /// `client_policies.coh.telemetry.max_total_bytes_per_device`.
-        pub const MAX_TOTAL_BYTES_PER_DEVICE: usize = 131072;
+        pub const MAX_TOTAL_BYTES_PER_DEVICE: usize = 524288;
         /// `client_policies.coh.telemetry.root`.
         pub const ROOT: &str = "/queen/telemetry";
     }

@@ -45,6 +45,52 @@ fn hash_prints_manifest_sha256_alone() {
 }
 
 #[test]
+fn hash_reproduces_both_upstream_queen_builds() {
+    for (manifest, want) in [
+        (
+            "fixtures/upstream/configs/root_task.toml",
+            "3a20adc55c8f975e20e8ef031422f8a09b4a7b8e524dd052bf69296ddf7ff1af\n",
+        ),
+        (
+            "fixtures/upstream-0.9/configs/root_task.toml",
+            "af1586465c29995de8086260fe57138aa3481d8ea70f42e5d37b1add06026af0\n",
+        ),
+    ] {
+        let o = coh_rtc(&["hash", manifest]);
+        assert_eq!(o.status.code(), Some(0), "{manifest}: {}", stderr(&o));
+        assert_eq!(stdout(&o), want, "{manifest}");
+    }
+}
+
+#[test]
+fn invalid_0_9_section_names_file_line_and_column() {
+    let dir = scratch("invalid-0-9");
+    let src = fs::read_to_string(repo().join("configs/root_task.toml"))
+        .expect("manifest")
+        .replace(
+            "[control_plane.export]\nenable = true\nctl_max_bytes = 2048\n",
+            "[control_plane.export]\nenable = true\nctl_max_bytes = 9000\n",
+        );
+    let manifest = write_manifest(&dir, &src);
+    let line = src
+        .lines()
+        .position(|l| l == "ctl_max_bytes = 9000")
+        .expect("edited line")
+        + 1;
+    let o = coh_rtc(&["check", &manifest]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "bad.toml:{line}:17: control_plane.export.ctl_max_bytes: must be within 1..=8192 \
+             when enabled"
+        )),
+        "{err}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn check_accepts_the_shipped_manifest() {
     let o = coh_rtc(&["check", "configs/root_task.toml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -10,13 +10,20 @@
 //!        │                          ├──► tickets JSON  ──sha256──► TICKET_TABLE_SHA256
 //!        │                          ├──► cohsh_policy.toml ─sha256► POLICY_SHA256
 //!        └─ toml_edit spans ◄─ locate (KeyPath → line:column)
+//!                                   ├──► bounds ──► /v1/meta/bounds document
 //!                                   └──► codegen ──► generated/src/lib.rs (cohesix-generated)
+//!                                          (model::Manifest::filled: unwritten 0.9 keys at
+//!                                           their effective values; plus `constants`)
 //! ```
 //!
-//! [`compile_str`] does everything in memory; [`Compiled::write_to`] writes the outputs;
+//! Both the 0.3-era manifests and the 0.9.0-beta manifest resolve to the bytes their upstream
+//! compilers hashed (see [`model`] for how the optional 0.9 keys keep that true).
+//! [`compile_str`] does everything in memory; [`Compiled::write_to`] writes the outputs.
 //! The `coh-rtc` command line lives in the CLI package (`host/cli`).
 
+pub mod bounds;
 pub mod codegen;
+pub mod constants;
 pub mod error;
 pub mod locate;
 pub mod model;

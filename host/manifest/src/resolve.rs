@@ -26,7 +26,10 @@ pub fn ticket_table_json(manifest: &Manifest) -> Result<String, serde_json::Erro
 /// The cohsh client policy file (`cohsh_policy.toml`).
 ///
 /// The two leading comment lines are part of the hashed bytes and are reproduced exactly as
-/// the upstream compiler emits them, so `POLICY_SHA256` matches the real queen's build.
+/// the upstream 0.3-era compiler emits them, so `POLICY_SHA256` matches that queen's build.
+/// (The 0.9.0-beta compiler adds a third line, `# Copyright 2026 Lukas Bower`; this layout is
+/// kept, so a 0.9 manifest's `POLICY_SHA256` differs from the 0.9 bundle's, while its
+/// `manifest_sha256` matches.)
 pub fn cohsh_policy_toml(manifest: &Manifest, manifest_sha256: &str) -> String {
     let policies = &manifest.client_policies;
     let pool = &policies.cohsh.pool;

@@ -67,7 +67,8 @@ fn invalid_manifest_table() {
                 " `root_task`, `profile`, `event_pump`, `secure9p`, `features`,",
                 " `cache`, `tickets`, `ticket_limits`, `namespaces`, `sharding`,",
                 " `ecosystem`, `sidecars`, `telemetry`, `telemetry_ingest`,",
-                " `lifecycle`, `observability`, `ui_providers`, `client_policies`,",
+                " `lifecycle`, `control_plane`, `observability`, `ui_providers`,",
+                " `client_policies`,",
                 " `client_paths`, `swarmui`, `cas`",
             ),
         ),
@@ -223,6 +224,211 @@ fn invalid_manifest_table() {
                  link = \"tcp\"\nbaud = 0\n"
             ),
             "m.toml:44:9: sidecars.modbus.adapters[1].scope: sidecar scope 's' is used twice",
+        ),
+        (
+            "unknown key in a 0.9 section",
+            format!("{BASE}\n[control_plane.lease]\nenable = false\nmax_active = 1\n"),
+            concat!(
+                "m.toml:33:1: unknown field `max_active`, expected one of `enable`,",
+                " `active_max_entries`, `preemptions_max_entries`, `ctl_max_bytes`",
+            ),
+        ),
+        (
+            "schedule queue over 256",
+            format!(
+                "{BASE}\n[control_plane.schedule]\nenable = true\nqueue_max_entries = 257\n\
+                 ctl_max_bytes = 8192\n"
+            ),
+            concat!(
+                "m.toml:33:21: control_plane.schedule.queue_max_entries: must be within",
+                " 1..=256 when enabled",
+            ),
+        ),
+        (
+            "enabled lease without preemption entries",
+            format!(
+                "{BASE}\n[control_plane.lease]\nenable = true\nactive_max_entries = 8\n\
+                 ctl_max_bytes = 8192\n"
+            ),
+            concat!(
+                "m.toml:31:1: control_plane.lease.preemptions_max_entries: must be within",
+                " 1..=256 when enabled",
+            ),
+        ),
+        (
+            "export ctl over msize",
+            format!("{BASE}\n[control_plane.export]\nenable = true\nctl_max_bytes = 8193\n"),
+            "m.toml:33:17: control_plane.export.ctl_max_bytes: must be within 1..=8192 when enabled",
+        ),
+        (
+            "disabled control file with bounds",
+            format!("{BASE}\n[control_plane.schedule]\nenable = false\nctl_max_bytes = 8192\n"),
+            concat!(
+                "m.toml:33:17: control_plane.schedule.ctl_max_bytes: must be 0 when",
+                " control_plane.schedule.enable = false",
+            ),
+        ),
+        (
+            "proc schedule queue cap below its longest line",
+            format!("{BASE}\n[observability.proc_schedule]\nqueue = true\nqueue_bytes = 172\n"),
+            concat!(
+                "m.toml:33:15: observability.proc_schedule.queue_bytes: must be >= 173",
+                " (the longest line this node renders)",
+            ),
+        ),
+        (
+            "proc lease active cap below its longest line (defaulted cap is fine)",
+            format!("{BASE}\n[observability.proc_lease]\nactive = true\nactive_bytes = 219\n"),
+            concat!(
+                "m.toml:33:16: observability.proc_lease.active_bytes: must be >= 220",
+                " (the longest line this node renders)",
+            ),
+        ),
+        (
+            "proc lease summary cap over msize",
+            format!("{BASE}\n[observability.proc_lease]\nsummary = true\nsummary_bytes = 9000\n"),
+            "m.toml:33:17: observability.proc_lease.summary_bytes: must be <= 8192",
+        ),
+        (
+            "relative 0.9 control path",
+            format!("{BASE}\n[client_paths]\nqueen_lease_ctl = \"queen/lease/ctl\"\n"),
+            concat!(
+                "m.toml:32:19: client_paths.queen_lease_ctl: path must be absolute",
+                " (start with '/')",
+            ),
+        ),
+        (
+            "defaulted 0.9 control path deeper than walk_depth",
+            format!(
+                "{BASE}\n[client_paths]\nqueen_lifecycle_ctl = \"/queen/lifecycle\"\n\
+                 log = \"/log/queen.log\"\n"
+            )
+            .replacen("walk_depth = 8", "walk_depth = 2", 1),
+            concat!(
+                "m.toml:31:1: client_paths.queen_schedule_ctl: path depth 3 exceeds",
+                " secure9p.walk_depth 2",
+            ),
+        ),
+        (
+            "reference entries over 16384",
+            format!("{BASE}\n[telemetry_ingest]\nmax_reference_entries_per_segment = 16385\n"),
+            concat!(
+                "m.toml:32:37: telemetry_ingest.max_reference_entries_per_segment: must be",
+                " within 1..=16384",
+            ),
+        ),
+        (
+            "reference manifest larger than a segment",
+            format!(
+                "{BASE}\n[telemetry_ingest]\nmax_bytes_per_segment = 4096\n\
+                 max_reference_manifest_bytes_per_segment = 4097\n"
+            ),
+            concat!(
+                "m.toml:33:44: telemetry_ingest.max_reference_manifest_bytes_per_segment:",
+                " must be within 1..=max_bytes_per_segment",
+            ),
+        ),
+        (
+            "reference bytes below a segment",
+            format!("{BASE}\n[telemetry_ingest]\nmax_reference_bytes_per_segment = 1024\n"),
+            concat!(
+                "m.toml:32:35: telemetry_ingest.max_reference_bytes_per_segment: must be",
+                " >= max_bytes_per_segment",
+            ),
+        ),
+        (
+            "reference sizes with ingest off",
+            format!(
+                "{BASE}\n[telemetry_ingest]\nmax_segments_per_device = 0\n\
+                 max_bytes_per_segment = 0\nmax_total_bytes_per_device = 0\n\
+                 max_reference_entries_per_segment = 8\n"
+            ),
+            concat!(
+                "m.toml:35:37: telemetry_ingest.max_reference_entries_per_segment: must be 0",
+                " when the segment limits are 0 (ingest off)",
+            ),
+        ),
+        (
+            "policy queue over 256",
+            format!("{BASE}\n[ecosystem.policy]\nqueue_max_entries = 257\n"),
+            "m.toml:32:21: ecosystem.policy.queue_max_entries: must be within 1..=256",
+        ),
+        (
+            "unknown host ticket action",
+            format!(
+                "{BASE}\n[ecosystem.host]\nenable = true\n\n[ecosystem.host.tickets]\n\
+                 enable = true\naction_allowlist = [\"gpu.lease.grant\", \"rm.rf\"]\n"
+            ),
+            concat!(
+                "m.toml:36:40: unknown variant `rm.rf`, expected one of `gpu.lease.grant`,",
+                " `gpu.lease.renew`, `gpu.lease.release`, `peft.import`, `peft.activate`,",
+                " `peft.rollback`, `systemd.start`, `systemd.stop`, `systemd.restart`,",
+                " `systemd.status-check`, `docker.restart`, `docker.stop`,",
+                " `docker.status-check`, `k8s.cordon`, `k8s.drain`, `k8s.lease.sync`",
+            ),
+        ),
+        (
+            "host ticket action listed twice",
+            format!(
+                "{BASE}\n[ecosystem.host]\nenable = true\n\n[ecosystem.host.tickets]\n\
+                 enable = true\naction_allowlist = [\"k8s.drain\", \"k8s.drain\"]\n"
+            ),
+            concat!(
+                "m.toml:36:34: ecosystem.host.tickets.action_allowlist[1]: action",
+                " 'k8s.drain' is listed twice",
+            ),
+        ),
+        (
+            "host ticket lifecycle missing a state",
+            format!(
+                "{BASE}\n[ecosystem.host]\nenable = true\n\n[ecosystem.host.tickets]\nenable = true\n\
+                 lifecycle = [\"queued\", \"claimed\", \"running\", \"succeeded\", \"failed\"]\n"
+            ),
+            concat!(
+                "m.toml:36:13: ecosystem.host.tickets.lifecycle: must list state",
+                " 'expired'",
+            ),
+        ),
+        (
+            "host ticket line over msize",
+            format!(
+                "{BASE}\n[ecosystem.host]\nenable = true\n\n[ecosystem.host.tickets]\nenable = true\nmax_line_bytes = 8193\n"
+            ),
+            "m.toml:36:18: ecosystem.host.tickets.max_line_bytes: must be <= 8192",
+        ),
+        (
+            "empty host ticket schema",
+            format!(
+                "{BASE}\n[ecosystem.host]\nenable = true\n\n[ecosystem.host.tickets]\nenable = true\nrequest_schema = \" \"\n"
+            ),
+            "m.toml:36:18: ecosystem.host.tickets.request_schema: must be 1..=64 bytes",
+        ),
+        (
+            "affinity core outside max_cores",
+            with(
+                "schema = \"1.5\"\n",
+                "schema = \"1.5\"\n\n[root_task.affinity]\nenabled = true\nmax_cores = 4\n\
+                 worker_cores = [2, 4]\n",
+            ),
+            "m.toml:7:20: root_task.affinity.worker_cores[1]: core 4 must be < max_cores 4",
+        ),
+        (
+            "affinity with no cores",
+            with(
+                "schema = \"1.5\"\n",
+                "schema = \"1.5\"\n\n[root_task.affinity]\nenabled = true\nmax_cores = 0\n",
+            ),
+            "m.toml:6:13: root_task.affinity.max_cores: must be within 1..=64",
+        ),
+        (
+            "hive event buffer below the LOD budget",
+            format!("{BASE}\n[swarmui.hive]\npending_event_cap = 100\n"),
+            "m.toml:32:21: swarmui.hive.pending_event_cap: must be >= lod_event_budget",
+        ),
+        (
+            "hive status poll of zero",
+            format!("{BASE}\n[swarmui.hive]\nstatus_poll_ms = 0\n"),
+            "m.toml:32:18: swarmui.hive.status_poll_ms: must be >= 1",
         ),
         (
             "unknown role",

@@ -359,6 +359,9 @@ impl Default for Trace {
 }
 
 /// `[client_paths]`: well-known console paths.
+///
+/// The four 0.9 control paths are `None` when not written (and then absent from the resolved
+/// JSON); read them through [`ClientPaths::queen_schedule_ctl_or_default`] and friends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClientPaths {
@@ -366,16 +369,80 @@ pub struct ClientPaths {
     pub queen_ctl: String,
     /// Queen lifecycle control file.
     pub queen_lifecycle_ctl: String,
+    /// Scheduler control file [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queen_schedule_ctl: Option<String>,
+    /// Lease control file [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queen_lease_ctl: Option<String>,
+    /// Export control file [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queen_export_ctl: Option<String>,
+    /// Policy control file [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_ctl: Option<String>,
     /// Queen log.
     pub log: String,
 }
+
+/// Upstream default of `client_paths.queen_schedule_ctl`.
+pub const DEFAULT_QUEEN_SCHEDULE_CTL: &str = "/queen/schedule/ctl";
+/// Upstream default of `client_paths.queen_lease_ctl`.
+pub const DEFAULT_QUEEN_LEASE_CTL: &str = "/queen/lease/ctl";
+/// Upstream default of `client_paths.queen_export_ctl`.
+pub const DEFAULT_QUEEN_EXPORT_CTL: &str = "/queen/export/ctl";
+/// Upstream default of `client_paths.policy_ctl`.
+pub const DEFAULT_POLICY_CTL: &str = "/policy/ctl";
 
 impl Default for ClientPaths {
     fn default() -> Self {
         Self {
             queen_ctl: "/queen/ctl".into(),
             queen_lifecycle_ctl: "/queen/lifecycle/ctl".into(),
+            queen_schedule_ctl: None,
+            queen_lease_ctl: None,
+            queen_export_ctl: None,
+            policy_ctl: None,
             log: "/log/queen.log".into(),
+        }
+    }
+}
+
+impl ClientPaths {
+    /// `queen_schedule_ctl`, or [`DEFAULT_QUEEN_SCHEDULE_CTL`].
+    pub fn queen_schedule_ctl_or_default(&self) -> &str {
+        self.queen_schedule_ctl
+            .as_deref()
+            .unwrap_or(DEFAULT_QUEEN_SCHEDULE_CTL)
+    }
+
+    /// `queen_lease_ctl`, or [`DEFAULT_QUEEN_LEASE_CTL`].
+    pub fn queen_lease_ctl_or_default(&self) -> &str {
+        self.queen_lease_ctl
+            .as_deref()
+            .unwrap_or(DEFAULT_QUEEN_LEASE_CTL)
+    }
+
+    /// `queen_export_ctl`, or [`DEFAULT_QUEEN_EXPORT_CTL`].
+    pub fn queen_export_ctl_or_default(&self) -> &str {
+        self.queen_export_ctl
+            .as_deref()
+            .unwrap_or(DEFAULT_QUEEN_EXPORT_CTL)
+    }
+
+    /// `policy_ctl`, or [`DEFAULT_POLICY_CTL`].
+    pub fn policy_ctl_or_default(&self) -> &str {
+        self.policy_ctl.as_deref().unwrap_or(DEFAULT_POLICY_CTL)
+    }
+
+    /// A copy with the four 0.9 paths written out (their effective values).
+    pub fn filled(&self) -> Self {
+        Self {
+            queen_schedule_ctl: Some(self.queen_schedule_ctl_or_default().to_owned()),
+            queen_lease_ctl: Some(self.queen_lease_ctl_or_default().to_owned()),
+            queen_export_ctl: Some(self.queen_export_ctl_or_default().to_owned()),
+            policy_ctl: Some(self.policy_ctl_or_default().to_owned()),
+            ..self.clone()
         }
     }
 }
@@ -427,7 +494,8 @@ impl Default for SwarmUiCache {
     }
 }
 
-/// `[swarmui.hive]`: hive view rendering bounds.
+/// `[swarmui.hive]`: hive view rendering bounds. The five 0.9 buffering keys are `None` when not
+/// written (and then absent from the resolved JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Hive {
@@ -451,6 +519,21 @@ pub struct Hive {
     pub line_cap_bytes: u32,
     /// Per-worker cap (≥ line cap).
     pub per_worker_bytes: u32,
+    /// Lines buffered per worker (> 0) [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_lines_per_worker: Option<u16>,
+    /// Events buffered (≥ `lod_event_budget`) [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_event_cap: Option<u32>,
+    /// Workers polled per tick (> 0) [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll_workers_per_tick: Option<u16>,
+    /// Status poll interval (> 0) [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_poll_ms: Option<u32>,
+    /// Pressure at which the view degrades (> 0) [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degrade_pressure: Option<f32>,
 }
 
 impl Default for Hive {
@@ -466,6 +549,11 @@ impl Default for Hive {
             detail_lines: 50,
             line_cap_bytes: 160,
             per_worker_bytes: 2048,
+            pending_lines_per_worker: None,
+            pending_event_cap: None,
+            poll_workers_per_tick: None,
+            status_poll_ms: None,
+            degrade_pressure: None,
         }
     }
 }

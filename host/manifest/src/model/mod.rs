@@ -4,12 +4,22 @@
 //! declaration order), so reordering fields changes `manifest_sha256`. Every struct rejects
 //! unknown keys. A struct carrying `#[serde(default)]` may be omitted (or partially given) in
 //! the TOML; its `Default` impl holds the upstream defaults.
+//!
+//! Keys added by the 0.9 manifest (`control_plane`, `observability.proc_schedule` /
+//! `proc_lease`, the four 0.9 `client_paths`, the `telemetry_ingest.max_reference_*` sizes,
+//! `ecosystem.host.tickets`) are `Option`s: `None` when not written, and then left out of the
+//! resolved JSON, so a 0.3-era manifest still resolves to the bytes (and `manifest_sha256`) the
+//! upstream 0.3 compiler produced. Where written, they serialise where the upstream 0.9
+//! compiler puts them. Read them through the `*_or_default` accessors, or take
+//! [`Manifest::filled`], which writes every one of them out with its effective value.
 
 mod client;
+mod control_plane;
 mod surfaces;
 mod telemetry;
 
 pub use client::*;
+pub use control_plane::*;
 pub use surfaces::*;
 pub use telemetry::*;
 
@@ -65,6 +75,9 @@ pub struct Manifest {
     /// `[lifecycle]`.
     #[serde(default)]
     pub lifecycle: Lifecycle,
+    /// `[control_plane]` [0.9]; `None` (and absent from the resolved JSON) when not written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_plane: Option<ControlPlane>,
     /// `[observability]`.
     #[serde(default)]
     pub observability: Observability,
@@ -83,6 +96,27 @@ pub struct Manifest {
     /// `[cas]`.
     #[serde(default)]
     pub cas: Cas,
+}
+
+impl Manifest {
+    /// `[control_plane]`, or its default (every control file off, zero bounds) when not
+    /// written.
+    pub fn control_plane_or_default(&self) -> ControlPlane {
+        self.control_plane.clone().unwrap_or_default()
+    }
+
+    /// A copy in which every 0.9 key that was not written holds its effective value. Its
+    /// serialisation is the complete view code generation works from; it is **not** the hashed
+    /// resolved JSON (that is `self`, which leaves unwritten 0.9 keys out).
+    pub fn filled(&self) -> Self {
+        let mut m = self.clone();
+        m.control_plane = Some(self.control_plane_or_default());
+        m.observability = self.observability.filled();
+        m.telemetry_ingest = self.telemetry_ingest.filled();
+        m.client_paths = self.client_paths.filled();
+        m.ecosystem.host = self.ecosystem.host.filled();
+        m
+    }
 }
 
 /// `[meta]`: provenance strings.
@@ -110,6 +144,32 @@ impl Default for Meta {
 pub struct RootTask {
     /// Manifest schema version; must equal [`SCHEMA_VERSION`].
     pub schema: String,
+    /// `[root_task.affinity]` [0.9]: root-task core placement (accepted and validated; no
+    /// client reads it). `None` (and absent from the resolved JSON) when not written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Affinity>,
+}
+
+/// `[root_task.affinity]`: which cores the root task's components run on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Affinity {
+    /// Placement enforced.
+    pub enabled: bool,
+    /// Cores available (1..=64); every core index below is `< max_cores`.
+    pub max_cores: u8,
+    /// Core of the authority (control) task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_core: Option<u8>,
+    /// Cores of the NineDoor service.
+    #[serde(default)]
+    pub ninedoor_cores: Vec<u8>,
+    /// Cores of the providers.
+    #[serde(default)]
+    pub provider_cores: Vec<u8>,
+    /// Cores of the workers.
+    #[serde(default)]
+    pub worker_cores: Vec<u8>,
 }
 
 /// `[profile]`.

@@ -28,6 +28,10 @@ pub struct EcosystemHost {
     /// Mount point.
     #[serde(default = "default_host_mount")]
     pub mount_at: String,
+    /// `[ecosystem.host.tickets]` [0.9]; `None` (and absent from the resolved JSON) when not
+    /// written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tickets: Option<HostTickets>,
 }
 
 fn default_host_mount() -> String {
@@ -40,6 +44,193 @@ impl Default for EcosystemHost {
             enable: false,
             providers: Vec::new(),
             mount_at: default_host_mount(),
+            tickets: None,
+        }
+    }
+}
+
+impl EcosystemHost {
+    /// `tickets`, or its default (ticket surface off) when not written.
+    pub fn tickets_or_default(&self) -> HostTickets {
+        self.tickets.clone().unwrap_or_default()
+    }
+
+    /// A copy with `tickets` written out (its effective value).
+    pub fn filled(&self) -> Self {
+        Self {
+            tickets: Some(self.tickets_or_default()),
+            ..self.clone()
+        }
+    }
+}
+
+/// `[ecosystem.host.tickets]` [0.9]: the `host-ticket/v1` surface under `<mount_at>/tickets/`
+/// (`spec`, `status`, `deadletter`), drained by the host ticket agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostTickets {
+    /// Ticket surface on.
+    pub enable: bool,
+    /// Schema tag of request lines (1..=64 bytes).
+    pub request_schema: String,
+    /// Schema tag of result lines (1..=64 bytes).
+    pub result_schema: String,
+    /// Longest request or result line, newline included (1..=msize).
+    pub max_line_bytes: u32,
+    /// Actions a ticket may request (1..=32 entries, no duplicates).
+    pub action_allowlist: Vec<HostTicketAction>,
+    /// Ticket lifecycle states (all six, no duplicates).
+    pub lifecycle: Vec<HostTicketState>,
+}
+
+impl Default for HostTickets {
+    fn default() -> Self {
+        Self {
+            enable: false,
+            request_schema: "host-ticket/v1".into(),
+            result_schema: "host-ticket-result/v1".into(),
+            max_line_bytes: 2048,
+            action_allowlist: HostTicketAction::ALL.to_vec(),
+            lifecycle: HostTicketState::ALL.to_vec(),
+        }
+    }
+}
+
+/// A host ticket action (the `action` field of a `host-ticket/v1` line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum HostTicketAction {
+    /// `gpu.lease.grant`.
+    #[serde(rename = "gpu.lease.grant")]
+    GpuLeaseGrant,
+    /// `gpu.lease.renew`.
+    #[serde(rename = "gpu.lease.renew")]
+    GpuLeaseRenew,
+    /// `gpu.lease.release`.
+    #[serde(rename = "gpu.lease.release")]
+    GpuLeaseRelease,
+    /// `peft.import`.
+    #[serde(rename = "peft.import")]
+    PeftImport,
+    /// `peft.activate`.
+    #[serde(rename = "peft.activate")]
+    PeftActivate,
+    /// `peft.rollback`.
+    #[serde(rename = "peft.rollback")]
+    PeftRollback,
+    /// `systemd.start`.
+    #[serde(rename = "systemd.start")]
+    SystemdStart,
+    /// `systemd.stop`.
+    #[serde(rename = "systemd.stop")]
+    SystemdStop,
+    /// `systemd.restart`.
+    #[serde(rename = "systemd.restart")]
+    SystemdRestart,
+    /// `systemd.status-check`.
+    #[serde(rename = "systemd.status-check")]
+    SystemdStatusCheck,
+    /// `docker.restart`.
+    #[serde(rename = "docker.restart")]
+    DockerRestart,
+    /// `docker.stop`.
+    #[serde(rename = "docker.stop")]
+    DockerStop,
+    /// `docker.status-check`.
+    #[serde(rename = "docker.status-check")]
+    DockerStatusCheck,
+    /// `k8s.cordon`.
+    #[serde(rename = "k8s.cordon")]
+    K8sCordon,
+    /// `k8s.drain`.
+    #[serde(rename = "k8s.drain")]
+    K8sDrain,
+    /// `k8s.lease.sync`.
+    #[serde(rename = "k8s.lease.sync")]
+    K8sLeaseSync,
+}
+
+impl HostTicketAction {
+    /// Every action, in the upstream default allowlist order.
+    pub const ALL: [HostTicketAction; 16] = [
+        HostTicketAction::GpuLeaseGrant,
+        HostTicketAction::GpuLeaseRenew,
+        HostTicketAction::GpuLeaseRelease,
+        HostTicketAction::PeftImport,
+        HostTicketAction::PeftActivate,
+        HostTicketAction::PeftRollback,
+        HostTicketAction::SystemdStart,
+        HostTicketAction::SystemdStop,
+        HostTicketAction::SystemdRestart,
+        HostTicketAction::SystemdStatusCheck,
+        HostTicketAction::DockerRestart,
+        HostTicketAction::DockerStop,
+        HostTicketAction::DockerStatusCheck,
+        HostTicketAction::K8sCordon,
+        HostTicketAction::K8sDrain,
+        HostTicketAction::K8sLeaseSync,
+    ];
+
+    /// Manifest and wire label.
+    pub fn label(self) -> &'static str {
+        match self {
+            HostTicketAction::GpuLeaseGrant => "gpu.lease.grant",
+            HostTicketAction::GpuLeaseRenew => "gpu.lease.renew",
+            HostTicketAction::GpuLeaseRelease => "gpu.lease.release",
+            HostTicketAction::PeftImport => "peft.import",
+            HostTicketAction::PeftActivate => "peft.activate",
+            HostTicketAction::PeftRollback => "peft.rollback",
+            HostTicketAction::SystemdStart => "systemd.start",
+            HostTicketAction::SystemdStop => "systemd.stop",
+            HostTicketAction::SystemdRestart => "systemd.restart",
+            HostTicketAction::SystemdStatusCheck => "systemd.status-check",
+            HostTicketAction::DockerRestart => "docker.restart",
+            HostTicketAction::DockerStop => "docker.stop",
+            HostTicketAction::DockerStatusCheck => "docker.status-check",
+            HostTicketAction::K8sCordon => "k8s.cordon",
+            HostTicketAction::K8sDrain => "k8s.drain",
+            HostTicketAction::K8sLeaseSync => "k8s.lease.sync",
+        }
+    }
+}
+
+/// A host ticket lifecycle state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostTicketState {
+    /// Request written, not yet claimed.
+    Queued,
+    /// Claimed by the agent.
+    Claimed,
+    /// Executor running.
+    Running,
+    /// Terminal: done.
+    Succeeded,
+    /// Terminal: the executor failed.
+    Failed,
+    /// Terminal: expired before execution.
+    Expired,
+}
+
+impl HostTicketState {
+    /// Every state, in lifecycle order.
+    pub const ALL: [HostTicketState; 6] = [
+        HostTicketState::Queued,
+        HostTicketState::Claimed,
+        HostTicketState::Running,
+        HostTicketState::Succeeded,
+        HostTicketState::Failed,
+        HostTicketState::Expired,
+    ];
+
+    /// Manifest and wire label.
+    pub fn label(self) -> &'static str {
+        match self {
+            HostTicketState::Queued => "queued",
+            HostTicketState::Claimed => "claimed",
+            HostTicketState::Running => "running",
+            HostTicketState::Succeeded => "succeeded",
+            HostTicketState::Failed => "failed",
+            HostTicketState::Expired => "expired",
         }
     }
 }
@@ -124,7 +315,7 @@ impl Default for Audit {
 pub struct Policy {
     /// Policy surface enabled.
     pub enable: bool,
-    /// Queue entries (1..=64).
+    /// Queue entries (1..=256).
     pub queue_max_entries: u16,
     /// Queue cap (1..=msize).
     pub queue_max_bytes: u32,

@@ -53,6 +53,10 @@ pub struct TelemetryCursor {
 }
 
 /// `[telemetry_ingest]`: pushed telemetry segments.
+///
+/// The three `max_reference_*` keys arrived with 0.9 (reference-mode segments, `coh-ref-c/v1`).
+/// They are `None` when not written, and then absent from the resolved JSON, so a 0.3-era
+/// manifest keeps its `manifest_sha256`; read them through the `*_or_default` accessors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelemetryIngest {
@@ -62,6 +66,15 @@ pub struct TelemetryIngest {
     pub max_bytes_per_segment: u32,
     /// Bytes per device (≥ bytes per segment).
     pub max_total_bytes_per_device: u32,
+    /// Reference entries per reference-mode segment (≤ 16384) [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_reference_entries_per_segment: Option<u32>,
+    /// Bytes of a reference manifest (≤ bytes per segment) [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_reference_manifest_bytes_per_segment: Option<u32>,
+    /// Bytes a reference-mode segment may describe (≥ bytes per segment) [0.9].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_reference_bytes_per_segment: Option<u64>,
     /// What happens when a device is full.
     pub eviction_policy: EvictionPolicy,
 }
@@ -72,7 +85,67 @@ impl Default for TelemetryIngest {
             max_segments_per_device: 4,
             max_bytes_per_segment: 32 * 1024,
             max_total_bytes_per_device: 128 * 1024,
+            max_reference_entries_per_segment: None,
+            max_reference_manifest_bytes_per_segment: None,
+            max_reference_bytes_per_segment: None,
             eviction_policy: EvictionPolicy::EvictOldest,
+        }
+    }
+}
+
+/// Upstream default of `max_reference_entries_per_segment`.
+pub const DEFAULT_REFERENCE_ENTRIES: u32 = 1024;
+/// Upstream default of `max_reference_manifest_bytes_per_segment`.
+pub const DEFAULT_REFERENCE_MANIFEST_BYTES: u32 = 32 * 1024;
+/// Upstream default of `max_reference_bytes_per_segment` (1 GiB).
+pub const DEFAULT_REFERENCE_BYTES: u64 = 1 << 30;
+
+impl TelemetryIngest {
+    /// True when every segment limit is zero: ingest is off.
+    pub fn is_disabled(&self) -> bool {
+        self.max_segments_per_device == 0
+            && self.max_bytes_per_segment == 0
+            && self.max_total_bytes_per_device == 0
+    }
+
+    /// `max_reference_entries_per_segment`: the written value, else 0 when ingest is off,
+    /// else the upstream default.
+    pub fn max_reference_entries_or_default(&self) -> u32 {
+        self.max_reference_entries_per_segment
+            .unwrap_or(if self.is_disabled() {
+                0
+            } else {
+                DEFAULT_REFERENCE_ENTRIES
+            })
+    }
+
+    /// `max_reference_manifest_bytes_per_segment`: the written value, else 0 when ingest is
+    /// off, else the upstream default capped by `max_bytes_per_segment`.
+    pub fn max_reference_manifest_bytes_or_default(&self) -> u32 {
+        self.max_reference_manifest_bytes_per_segment
+            .unwrap_or(DEFAULT_REFERENCE_MANIFEST_BYTES.min(self.max_bytes_per_segment))
+    }
+
+    /// `max_reference_bytes_per_segment`: the written value, else 0 when ingest is off, else
+    /// the upstream default.
+    pub fn max_reference_bytes_or_default(&self) -> u64 {
+        self.max_reference_bytes_per_segment
+            .unwrap_or(if self.is_disabled() {
+                0
+            } else {
+                DEFAULT_REFERENCE_BYTES
+            })
+    }
+
+    /// A copy with every 0.9 key written out (its effective value).
+    pub fn filled(&self) -> Self {
+        Self {
+            max_reference_entries_per_segment: Some(self.max_reference_entries_or_default()),
+            max_reference_manifest_bytes_per_segment: Some(
+                self.max_reference_manifest_bytes_or_default(),
+            ),
+            max_reference_bytes_per_segment: Some(self.max_reference_bytes_or_default()),
+            ..self.clone()
         }
     }
 }
@@ -177,6 +250,35 @@ pub struct Observability {
     pub proc_root: ProcRoot,
     /// `[observability.proc_pressure]`.
     pub proc_pressure: ProcPressure,
+    /// `[observability.proc_schedule]` [0.9]; `None` (and absent from the resolved JSON) when
+    /// not written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proc_schedule: Option<ProcSchedule>,
+    /// `[observability.proc_lease]` [0.9]; `None` (and absent from the resolved JSON) when
+    /// not written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proc_lease: Option<ProcLease>,
+}
+
+impl Observability {
+    /// `proc_schedule`, or its default (nodes off) when not written.
+    pub fn proc_schedule_or_default(&self) -> ProcSchedule {
+        self.proc_schedule.clone().unwrap_or_default()
+    }
+
+    /// `proc_lease`, or its default (nodes off) when not written.
+    pub fn proc_lease_or_default(&self) -> ProcLease {
+        self.proc_lease.clone().unwrap_or_default()
+    }
+
+    /// A copy with the 0.9 tables written out (their effective values).
+    pub fn filled(&self) -> Self {
+        Self {
+            proc_schedule: Some(self.proc_schedule_or_default()),
+            proc_lease: Some(self.proc_lease_or_default()),
+            ..self.clone()
+        }
+    }
 }
 
 /// `/proc/9p/*`.
@@ -375,6 +477,62 @@ impl Default for ProcPressure {
             quota_bytes: 64,
             cut_bytes: 64,
             policy_bytes: 64,
+        }
+    }
+}
+
+/// `/proc/schedule/*` (the scheduler queue view).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProcSchedule {
+    /// `summary` node.
+    pub summary: bool,
+    /// `queue` node.
+    pub queue: bool,
+    /// `summary` cap.
+    pub summary_bytes: u32,
+    /// `queue` cap.
+    pub queue_bytes: u32,
+}
+
+impl Default for ProcSchedule {
+    fn default() -> Self {
+        Self {
+            summary: false,
+            queue: false,
+            summary_bytes: 128,
+            queue_bytes: 1024,
+        }
+    }
+}
+
+/// `/proc/lease/*` (active leases and preemptions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProcLease {
+    /// `summary` node.
+    pub summary: bool,
+    /// `active` node.
+    pub active: bool,
+    /// `preemptions` node.
+    pub preemptions: bool,
+    /// `summary` cap.
+    pub summary_bytes: u32,
+    /// `active` cap.
+    pub active_bytes: u32,
+    /// `preemptions` cap.
+    pub preemptions_bytes: u32,
+}
+
+impl Default for ProcLease {
+    fn default() -> Self {
+        Self {
+            summary: false,
+            active: false,
+            preemptions: false,
+            summary_bytes: 128,
+            active_bytes: 1024,
+            preemptions_bytes: 1024,
         }
     }
 }

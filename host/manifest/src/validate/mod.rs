@@ -4,6 +4,7 @@
 //! about so the caller can point at the source position. Rule texts never include ticket
 //! secrets.
 
+mod control_plane;
 mod observability;
 mod paths;
 mod surfaces;
@@ -12,6 +13,9 @@ use crate::locate::KeyPath;
 use crate::model::{Manifest, SCHEMA_VERSION};
 use std::collections::BTreeSet;
 
+pub use control_plane::{
+    MAX_LEASE_ACTIVE_ENTRIES, MAX_LEASE_PREEMPTION_ENTRIES, MAX_SCHEDULE_QUEUE_ENTRIES,
+};
 pub use paths::{check_client_path, MAX_PATH_LEN};
 
 /// Largest Secure9P message size.
@@ -62,6 +66,7 @@ pub fn validate(m: &Manifest) -> Check {
     surfaces::check_sidecars(m)?;
     surfaces::check_telemetry(m)?;
     surfaces::check_lifecycle(m)?;
+    control_plane::check_control_plane(m)?;
     observability::check_observability(m)?;
     surfaces::check_ui_providers(m)?;
     check_client_policies(m)?;
@@ -78,6 +83,7 @@ fn check_core(m: &Manifest) -> Check {
         k(&["root_task", "schema"]),
         || format!("schema must be \"{SCHEMA_VERSION}\""),
     )?;
+    check_affinity(m)?;
     let s9p = &m.secure9p;
     ensure(s9p.msize <= MAX_MSIZE, k(&["secure9p", "msize"]), || {
         format!("must be <= {MAX_MSIZE}")
@@ -123,6 +129,38 @@ fn check_core(m: &Manifest) -> Check {
         ensure(s9p.walk_depth >= 5, k(&["secure9p", "walk_depth"]), || {
             "must be >= 5 when sharding.enabled (/shard/<xx>/worker/<id>/<file>)".into()
         })?;
+    }
+    Ok(())
+}
+
+/// Largest `root_task.affinity.max_cores`.
+const MAX_AFFINITY_CORES: u8 = 64;
+
+fn check_affinity(m: &Manifest) -> Check {
+    let Some(a) = &m.root_task.affinity else {
+        return Ok(());
+    };
+    let key = |f| k(&["root_task", "affinity", f]);
+    ensure(
+        (1..=MAX_AFFINITY_CORES).contains(&a.max_cores),
+        key("max_cores"),
+        || format!("must be within 1..={MAX_AFFINITY_CORES}"),
+    )?;
+    if let Some(core) = a.authority_core {
+        ensure(core < a.max_cores, key("authority_core"), || {
+            format!("core {core} must be < max_cores {}", a.max_cores)
+        })?;
+    }
+    for (name, cores) in [
+        ("ninedoor_cores", &a.ninedoor_cores),
+        ("provider_cores", &a.provider_cores),
+        ("worker_cores", &a.worker_cores),
+    ] {
+        for (i, core) in cores.iter().enumerate() {
+            ensure(*core < a.max_cores, key(name).idx(i), || {
+                format!("core {core} must be < max_cores {}", a.max_cores)
+            })?;
+        }
     }
     Ok(())
 }
@@ -356,6 +394,26 @@ fn check_client_paths(m: &Manifest) -> Check {
     check_client_path(
         k(&["client_paths", "queen_lifecycle_ctl"]),
         &p.queen_lifecycle_ctl,
+        depth,
+    )?;
+    check_client_path(
+        k(&["client_paths", "queen_schedule_ctl"]),
+        p.queen_schedule_ctl_or_default(),
+        depth,
+    )?;
+    check_client_path(
+        k(&["client_paths", "queen_lease_ctl"]),
+        p.queen_lease_ctl_or_default(),
+        depth,
+    )?;
+    check_client_path(
+        k(&["client_paths", "queen_export_ctl"]),
+        p.queen_export_ctl_or_default(),
+        depth,
+    )?;
+    check_client_path(
+        k(&["client_paths", "policy_ctl"]),
+        p.policy_ctl_or_default(),
         depth,
     )?;
     check_client_path(k(&["client_paths", "log"]), &p.log, depth)

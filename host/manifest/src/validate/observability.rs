@@ -15,6 +15,15 @@ const SESSION_STATE_LEN: usize = 8;
 const SESSION_OWNER_LEN: usize = 64;
 /// Longest root cut reason (`network_unreachable`).
 const CUT_REASON_LEN: usize = 19;
+/// Longest schedule entry id and role.
+const SCHEDULE_ID_LEN: usize = 64;
+const SCHEDULE_ROLE_LEN: usize = 16;
+/// Longest lease id, subject, resource, preemption reason and state.
+const LEASE_ID_LEN: usize = 32;
+const LEASE_SUBJECT_LEN: usize = 32;
+const LEASE_RESOURCE_LEN: usize = 48;
+const LEASE_REASON_LEN: usize = 24;
+const LEASE_STATE_LEN: usize = 16;
 
 /// One rendered field: literal text or a maximum-width value.
 enum Part {
@@ -173,6 +182,104 @@ pub(super) fn check_observability(m: &Manifest) -> Check {
         p.policy,
         p.policy_bytes,
         line(&[T("policy="), W(U64_DIGITS)]),
+    )?;
+    check_schedule_and_lease(m)
+}
+
+/// `/proc/schedule/*` and `/proc/lease/*` [0.9]: one line per queue entry, lease or preemption.
+fn check_schedule_and_lease(m: &Manifest) -> Check {
+    let s = m.observability.proc_schedule_or_default();
+    let keys = |f| k(&["observability", "proc_schedule", f]);
+    cap(
+        keys("summary_bytes"),
+        s.summary,
+        s.summary_bytes,
+        line(&[
+            T("queue="),
+            W(U64_DIGITS),
+            T(" dequeued="),
+            W(U64_DIGITS),
+            T(" dropped="),
+            W(U64_DIGITS),
+            T(" max_entries="),
+            W(U32_DIGITS),
+        ]),
+    )?;
+    cap(
+        keys("queue_bytes"),
+        s.queue,
+        s.queue_bytes,
+        line(&[
+            T("id="),
+            W(SCHEDULE_ID_LEN),
+            T(" role="),
+            W(SCHEDULE_ROLE_LEN),
+            T(" priority="),
+            W(U32_DIGITS),
+            T(" ticks="),
+            W(U32_DIGITS),
+            T(" budget_ms="),
+            W(U32_DIGITS),
+            T(" seq="),
+            W(U64_DIGITS),
+        ]),
+    )?;
+    let l = m.observability.proc_lease_or_default();
+    let keyl = |f| k(&["observability", "proc_lease", f]);
+    cap(
+        keyl("summary_bytes"),
+        l.summary,
+        l.summary_bytes,
+        line(&[
+            T("active="),
+            W(U64_DIGITS),
+            T(" preemptions="),
+            W(U64_DIGITS),
+            T(" quotas="),
+            W(U64_DIGITS),
+            T(" max_active="),
+            W(U32_DIGITS),
+            T(" max_preemptions="),
+            W(U32_DIGITS),
+        ]),
+    )?;
+    cap(
+        keyl("active_bytes"),
+        l.active,
+        l.active_bytes,
+        line(&[
+            T("id="),
+            W(LEASE_ID_LEN),
+            T(" subject="),
+            W(LEASE_SUBJECT_LEN),
+            T(" resource="),
+            W(LEASE_RESOURCE_LEN),
+            T(" ttl_s="),
+            W(U32_DIGITS),
+            T(" priority="),
+            W(U32_DIGITS),
+            T(" state="),
+            W(LEASE_STATE_LEN),
+            T(" seq="),
+            W(U64_DIGITS),
+        ]),
+    )?;
+    cap(
+        keyl("preemptions_bytes"),
+        l.preemptions,
+        l.preemptions_bytes,
+        line(&[
+            T("id="),
+            W(LEASE_ID_LEN),
+            T(" subject="),
+            W(LEASE_SUBJECT_LEN),
+            T(" resource="),
+            W(LEASE_RESOURCE_LEN),
+            T(" reason="),
+            W(LEASE_REASON_LEN),
+            T(" seq="),
+            W(U64_DIGITS),
+        ]),
     )
 }
 

@@ -3,7 +3,7 @@
 use super::paths::{check_client_path, check_mount_point, check_name};
 use super::{check_bytes, ensure, k, Check, MAX_LINE_LEN, MAX_WALK_DEPTH};
 use crate::locate::KeyPath;
-use crate::model::{BusLink, BusSidecar, LifecycleState, Manifest};
+use crate::model::{BusLink, BusSidecar, HostTicketState, LifecycleState, Manifest};
 use std::collections::BTreeSet;
 
 /// Event-pump budget for all telemetry rings.
@@ -18,6 +18,14 @@ const CAS_CHUNKS: u32 = 8;
 const SIDECAR_BUDGET_BYTES: u32 = 16 * 1024;
 /// Bytes per LoRa tamper log entry.
 const LORA_TAMPER_ENTRY_BYTES: u32 = 128;
+/// Largest policy approval queue (raised from 64 to 256 before 0.9).
+const MAX_POLICY_QUEUE_ENTRIES: u16 = 256;
+/// Largest host ticket action allowlist.
+const MAX_HOST_TICKET_ACTIONS: usize = 32;
+/// Longest host ticket schema tag.
+const MAX_SCHEMA_LEN: usize = 64;
+/// Largest `telemetry_ingest.max_reference_entries_per_segment`.
+const MAX_REFERENCE_ENTRIES: u32 = 16_384;
 
 pub(super) fn check_namespaces(m: &Manifest) -> Check {
     let depth = usize::from(MAX_WALK_DEPTH);
@@ -46,9 +54,9 @@ pub(super) fn check_ecosystem(m: &Manifest) -> Check {
     let p = &m.ecosystem.policy;
     let pk = |f| k(&["ecosystem", "policy", f]);
     ensure(
-        (1..=64).contains(&p.queue_max_entries),
+        (1..=MAX_POLICY_QUEUE_ENTRIES).contains(&p.queue_max_entries),
         pk("queue_max_entries"),
-        || "must be within 1..=64".into(),
+        || format!("must be within 1..={MAX_POLICY_QUEUE_ENTRIES}"),
     )?;
     check_bytes(pk("queue_max_bytes"), p.queue_max_bytes, msize)?;
     check_bytes(pk("ctl_max_bytes"), p.ctl_max_bytes, msize)?;
@@ -106,7 +114,51 @@ pub(super) fn check_ecosystem(m: &Manifest) -> Check {
             || "must be true when ecosystem.host.enable = true".into(),
         )?;
     }
-    Ok(())
+    check_host_tickets(m)
+}
+
+fn check_host_tickets(m: &Manifest) -> Check {
+    let t = m.ecosystem.host.tickets_or_default();
+    if !t.enable {
+        return Ok(());
+    }
+    let key = |f| k(&["ecosystem", "host", "tickets", f]);
+    for (name, value) in [
+        ("request_schema", &t.request_schema),
+        ("result_schema", &t.result_schema),
+    ] {
+        let v = value.trim();
+        ensure(
+            !v.is_empty() && v.len() <= MAX_SCHEMA_LEN,
+            key(name),
+            || format!("must be 1..={MAX_SCHEMA_LEN} bytes"),
+        )?;
+    }
+    check_bytes(key("max_line_bytes"), t.max_line_bytes, m.secure9p.msize)?;
+    ensure(
+        (1..=MAX_HOST_TICKET_ACTIONS).contains(&t.action_allowlist.len()),
+        key("action_allowlist"),
+        || format!("must hold 1..={MAX_HOST_TICKET_ACTIONS} entries"),
+    )?;
+    let mut seen = BTreeSet::new();
+    for (i, a) in t.action_allowlist.iter().enumerate() {
+        ensure(seen.insert(*a), key("action_allowlist").idx(i), || {
+            format!("action '{}' is listed twice", a.label())
+        })?;
+    }
+    let mut states = BTreeSet::new();
+    for (i, s) in t.lifecycle.iter().enumerate() {
+        ensure(states.insert(*s), key("lifecycle").idx(i), || {
+            format!("state '{}' is listed twice", s.label())
+        })?;
+    }
+    let missing = HostTicketState::ALL
+        .iter()
+        .find(|s| !states.contains(*s))
+        .map(|s| s.label());
+    ensure(missing.is_none(), key("lifecycle"), || {
+        format!("must list state '{}'", missing.unwrap_or_default())
+    })
 }
 
 fn check_bus(m: &Manifest, name: &'static str, bus: &BusSidecar) -> Check {
@@ -247,6 +299,41 @@ pub(super) fn check_telemetry(m: &Manifest) -> Check {
     ensure(
         ing.max_total_bytes_per_device >= ing.max_bytes_per_segment,
         k(&["telemetry_ingest", "max_total_bytes_per_device"]),
+        || "must be >= max_bytes_per_segment".into(),
+    )?;
+    // The 0.9 reference-mode sizes: zero exactly when ingest is off.
+    let rk = |f| k(&["telemetry_ingest", f]);
+    let entries = ing.max_reference_entries_or_default();
+    let manifest_bytes = ing.max_reference_manifest_bytes_or_default();
+    let reference_bytes = ing.max_reference_bytes_or_default();
+    if ing.is_disabled() {
+        for (name, zero) in [
+            ("max_reference_entries_per_segment", entries == 0),
+            (
+                "max_reference_manifest_bytes_per_segment",
+                manifest_bytes == 0,
+            ),
+            ("max_reference_bytes_per_segment", reference_bytes == 0),
+        ] {
+            ensure(zero, rk(name), || {
+                "must be 0 when the segment limits are 0 (ingest off)".into()
+            })?;
+        }
+        return Ok(());
+    }
+    ensure(
+        (1..=MAX_REFERENCE_ENTRIES).contains(&entries),
+        rk("max_reference_entries_per_segment"),
+        || format!("must be within 1..={MAX_REFERENCE_ENTRIES}"),
+    )?;
+    ensure(
+        (1..=ing.max_bytes_per_segment).contains(&manifest_bytes),
+        rk("max_reference_manifest_bytes_per_segment"),
+        || "must be within 1..=max_bytes_per_segment".into(),
+    )?;
+    ensure(
+        reference_bytes >= u64::from(ing.max_bytes_per_segment),
+        rk("max_reference_bytes_per_segment"),
         || "must be >= max_bytes_per_segment".into(),
     )
 }
@@ -394,6 +481,29 @@ pub(super) fn check_swarmui(m: &Manifest) -> Check {
         hk("per_worker_bytes"),
         || "must be >= line_cap_bytes".into(),
     )?;
+    for (name, value) in [
+        (
+            "pending_lines_per_worker",
+            h.pending_lines_per_worker.map(u32::from),
+        ),
+        (
+            "poll_workers_per_tick",
+            h.poll_workers_per_tick.map(u32::from),
+        ),
+        ("status_poll_ms", h.status_poll_ms),
+    ] {
+        ensure(value != Some(0), hk(name), || "must be >= 1".into())?;
+    }
+    if let Some(cap) = h.pending_event_cap {
+        ensure(
+            cap >= h.lod_event_budget.max(1),
+            hk("pending_event_cap"),
+            || "must be >= lod_event_budget".into(),
+        )?;
+    }
+    if let Some(p) = h.degrade_pressure {
+        ensure(p > 0.0, hk("degrade_pressure"), || "must be > 0".into())?;
+    }
     let depth = m.secure9p.walk_depth;
     let pk = |f| k(&["swarmui", "paths", f]);
     check_client_path(pk("telemetry_root"), &s.paths.telemetry_root, depth)?;
