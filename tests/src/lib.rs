@@ -154,7 +154,6 @@ pub const SIM_SCRIPTS: &[(&str, Surfaces)] = &[
     ("session_lifecycle.coh", Surfaces::Shipped),
     ("shard_1k.coh", Surfaces::Shipped),
     ("tcp_basic.coh", Surfaces::Shipped),
-    ("telemetry_push_create.coh", Surfaces::Shipped),
     ("telemetry_ring.coh", Surfaces::Shipped),
     ("peft_roundtrip.coh", Surfaces::Full),
     ("policy_gate.coh", Surfaces::Full),
@@ -186,6 +185,11 @@ pub const SKIPPED_SCRIPTS: &[(&str, &str)] = &[
     (
         "session_pool.coh",
         "`pool bench` is an upstream-cohsh-only feature",
+    ),
+    (
+        "telemetry_push_create.coh",
+        "written for the 0.3 manifest's 32 KiB segments: under the 0.9 manifest a segment holds \
+         128 KiB, so its 33000-byte 'oversize' push fits (upstream's later script expects OK)",
     ),
 ];
 
