@@ -19,7 +19,7 @@
 //! ```
 
 pub mod proxy;
-pub mod raw;
+pub use cohesix_testsupport::raw;
 pub mod scenarios;
 
 use std::net::SocketAddr;

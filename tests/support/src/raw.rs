@@ -16,14 +16,7 @@ pub struct RawConn {
     stream: TcpStream,
 }
 
-/// Encodes one frame with an explicit payload.
-#[must_use]
-pub fn frame(payload: &[u8]) -> Vec<u8> {
-    let len = u32::try_from(payload.len() + 4).unwrap_or(u32::MAX);
-    let mut out = len.to_le_bytes().to_vec();
-    out.extend_from_slice(payload);
-    out
-}
+pub use crate::frame;
 
 impl RawConn {
     /// Connects and writes `AUTH <token>` in the first write.
