@@ -8,12 +8,13 @@
 //! `exited`, `paused`, `created`, `restarting`, `removing`, `dead`, `stopping` or `unknown`) and
 //! `status_text` the engine's human text (`Up 5 minutes`). When the CLI answered after the API
 //! failed, `api_error` carries the API failure.
+//!
+//! The API client (bollard) is compiled only with the cargo feature `docker-api`; without it
+//! the API path fails at once with [`API_NOT_COMPILED`] (reported in `api_error`) and the CLI
+//! answers.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
-use bollard::query_parameters::ListContainersOptions;
-use bollard::Docker;
 use serde_json::{json, Map, Value};
 
 use crate::model::ProbeResult;
@@ -27,6 +28,9 @@ pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 pub const UNAVAILABLE: &str = "docker SDK and CLI unavailable";
 /// Error text when some CLI lines were not JSON objects.
 pub const PARSE_ERROR: &str = "some container records could not be parsed";
+/// API failure text when the crate was built without the `docker-api` feature.
+pub const API_NOT_COMPILED: &str =
+    "docker Engine API client not compiled in (cargo feature `docker-api`)";
 
 /// One container in normalised form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,22 +134,33 @@ pub fn socket_path(opts: &SnapshotOptions) -> Result<PathBuf, String> {
     }
 }
 
+#[cfg(feature = "docker-api")]
 async fn list_via_api(opts: &SnapshotOptions) -> Result<Vec<Container>, String> {
     let socket = socket_path(opts)?;
     list_containers_api(&socket, opts.exec.timeout, opts.max_containers).await
 }
 
+#[cfg(not(feature = "docker-api"))]
+async fn list_via_api(_opts: &SnapshotOptions) -> Result<Vec<Container>, String> {
+    Err(API_NOT_COMPILED.to_owned())
+}
+
 /// Lists containers (all states, at most `max` plus one) through the Engine API on `socket`.
+/// Only with the `docker-api` feature.
 ///
 /// # Errors
 /// Connection, HTTP, decoding or timeout failure, as text.
 ///
 /// Cancel safety: dropping the future abandons the request; nothing is kept.
+#[cfg(feature = "docker-api")]
 pub async fn list_containers_api(
-    socket: &Path,
-    timeout: Duration,
+    socket: &std::path::Path,
+    timeout: std::time::Duration,
     max: usize,
 ) -> Result<Vec<Container>, String> {
+    use bollard::query_parameters::ListContainersOptions;
+    use bollard::Docker;
+
     let path = socket
         .to_str()
         .ok_or_else(|| "docker socket path is not UTF-8".to_owned())?;

@@ -128,8 +128,9 @@ impl CommandOutput {
 }
 
 impl ExecConfig {
-    /// The search path in effect.
-    fn search_path(&self) -> Option<OsString> {
+    /// The search path in effect: [`ExecConfig::path`], else this process's `PATH`.
+    #[must_use]
+    pub fn effective_search_path(&self) -> Option<OsString> {
         self.path.clone().or_else(|| std::env::var_os("PATH"))
     }
 
@@ -141,11 +142,16 @@ impl ExecConfig {
             let path = PathBuf::from(program);
             return is_executable(&path).then_some(path);
         }
-        let search = self.search_path()?;
+        let search = self.effective_search_path()?;
         std::env::split_paths(&search)
             .filter(|dir| !dir.as_os_str().is_empty())
             .map(|dir| dir.join(program))
             .find(|candidate| is_executable(candidate))
+    }
+
+    /// Whether `path` is a regular file with an execute bit set.
+    pub(crate) fn is_executable(path: &Path) -> bool {
+        is_executable(path)
     }
 
     /// Runs `program args…` with stdin closed, the configured `PATH`, timeout and output cap.

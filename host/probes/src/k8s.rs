@@ -11,17 +11,18 @@
 //! token) as well as any `Bearer …` credential; a kubeconfig that cannot be parsed is reported
 //! without the parser's message, which could quote file contents.
 //!
+//! The API client (kube-rs, k8s-openapi) is compiled only with the cargo feature `k8s-api`;
+//! without it the API path fails at once with [`API_NOT_COMPILED`] (reported in `api_error`)
+//! and kubectl answers. The redactor then finds kubeconfig secrets with a line scan of the
+//! kubeconfig files (`token:`, `password:`, `client-key-data:`, … keys) instead of kube's
+//! parser; with the feature it uses both.
+//!
 //! Limitation: a kubeconfig `exec` credential plugin is run by kube-rs itself; the overall
 //! timeout bounds the API exchange at its await points but cannot interrupt a plugin that
 //! blocks the runtime thread.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
-use secrecy::ExposeSecret;
 use serde_json::{json, Map, Value};
 
 use crate::model::ProbeResult;
@@ -33,6 +34,9 @@ pub const PROVIDER: &str = "k8s";
 pub const UNAVAILABLE: &str = "kubernetes SDK and kubectl unavailable";
 /// Error text for kubectl output that is not a JSON object.
 pub const INVALID_JSON: &str = "kubectl returned invalid JSON payload";
+/// API failure text when the crate was built without the `k8s-api` feature.
+pub const API_NOT_COMPILED: &str =
+    "kubernetes API client not compiled in (cargo feature `k8s-api`)";
 /// In-cluster service-account token (scrubbed from errors when readable).
 const SERVICE_ACCOUNT_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
@@ -162,7 +166,18 @@ async fn list_via_api(opts: &SnapshotOptions) -> Result<Vec<PodPhase>, String> {
     }
 }
 
+#[cfg(not(feature = "k8s-api"))]
+async fn list_via_api_inner(_opts: &SnapshotOptions) -> Result<Vec<PodPhase>, String> {
+    Err(API_NOT_COMPILED.to_owned())
+}
+
+#[cfg(feature = "k8s-api")]
 async fn list_via_api_inner(opts: &SnapshotOptions) -> Result<Vec<PodPhase>, String> {
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Api, ListParams};
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    use kube::{Client, Config};
+
     let mut config = match &opts.kubeconfig {
         Some(path) => {
             let kubeconfig = Kubeconfig::read_from(path).map_err(|_| {
@@ -214,11 +229,33 @@ impl std::fmt::Debug for Redactor {
 const MIN_SECRET_LEN: usize = 6;
 
 impl Redactor {
-    /// Collects secrets from `kubeconfig` (or the inferred kubeconfig when `None`) and the
-    /// in-cluster token. Unreadable sources are ignored.
+    /// Collects secrets from `kubeconfig` (or the inferred kubeconfig files when `None`:
+    /// `KUBECONFIG`, else `~/.kube/config`) and the in-cluster token. Unreadable sources are
+    /// ignored.
     #[must_use]
     pub fn load(kubeconfig: Option<&Path>) -> Self {
         let mut redactor = Self::default();
+        #[cfg(feature = "k8s-api")]
+        redactor.add_parsed(kubeconfig);
+        for path in kubeconfig_files(kubeconfig) {
+            if let Some(text) = read_capped(&path, MAX_KUBECONFIG_BYTES) {
+                for secret in scan_kubeconfig_secrets(&text) {
+                    redactor.add(secret);
+                }
+            }
+        }
+        if let Ok(token) = std::fs::read_to_string(SERVICE_ACCOUNT_TOKEN) {
+            redactor.add(token.trim());
+        }
+        redactor
+    }
+
+    /// Adds the secrets kube's kubeconfig parser finds.
+    #[cfg(feature = "k8s-api")]
+    fn add_parsed(&mut self, kubeconfig: Option<&Path>) {
+        use kube::config::Kubeconfig;
+        use secrecy::ExposeSecret;
+
         let parsed = match kubeconfig {
             Some(path) => Kubeconfig::read_from(path).ok(),
             None => Kubeconfig::read().ok(),
@@ -231,16 +268,12 @@ impl Redactor {
                 .into_iter()
                 .flatten()
             {
-                redactor.add(secret.expose_secret());
+                self.add(secret.expose_secret());
             }
             for value in auth.auth_provider.iter().flat_map(|p| p.config.values()) {
-                redactor.add(value);
+                self.add(value);
             }
         }
-        if let Ok(token) = std::fs::read_to_string(SERVICE_ACCOUNT_TOKEN) {
-            redactor.add(token.trim());
-        }
-        redactor
     }
 
     /// Adds one secret value.
@@ -260,6 +293,72 @@ impl Redactor {
         }
         scrub_bearer(&out)
     }
+}
+
+/// Largest kubeconfig file scanned for secrets.
+const MAX_KUBECONFIG_BYTES: usize = 1024 * 1024;
+/// Most kubeconfig files (from `KUBECONFIG`) scanned.
+const MAX_KUBECONFIG_FILES: usize = 16;
+/// Kubeconfig keys whose values are credentials.
+const SECRET_KEYS: [&str; 8] = [
+    "token",
+    "password",
+    "client-key-data",
+    "id-token",
+    "refresh-token",
+    "access-token",
+    "client-secret",
+    "apiKey",
+];
+
+/// The kubeconfig files kubectl would read: the explicit one, else each `KUBECONFIG` entry,
+/// else `~/.kube/config`.
+fn kubeconfig_files(explicit: Option<&Path>) -> Vec<PathBuf> {
+    if let Some(path) = explicit {
+        return vec![path.to_path_buf()];
+    }
+    match std::env::var_os("KUBECONFIG") {
+        Some(list) if !list.is_empty() => std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .take(MAX_KUBECONFIG_FILES)
+            .collect(),
+        _ => std::env::var_os("HOME")
+            .map(|home| vec![Path::new(&home).join(".kube").join("config")])
+            .unwrap_or_default(),
+    }
+}
+
+fn read_capped(path: &Path, max: usize) -> Option<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::new();
+    file.take(u64::try_from(max).unwrap_or(u64::MAX))
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Values of credential keys (`token: …`, `- password: "…"`) in block-style kubeconfig YAML;
+/// quotes are removed, block scalars and empty values skipped.
+#[must_use]
+pub fn scan_kubeconfig_secrets(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim_start().trim_start_matches("- ").trim_start();
+            let (key, value) = line.split_once(':')?;
+            let key = key.trim().trim_matches(|c| c == '"' || c == '\'');
+            if !SECRET_KEYS.contains(&key) {
+                return None;
+            }
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(value);
+            (!value.is_empty() && !value.starts_with(['|', '>', '#'])).then_some(value)
+        })
+        .collect()
 }
 
 fn scrub_bearer(text: &str) -> String {

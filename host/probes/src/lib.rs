@@ -4,14 +4,14 @@
 //! ```text
 //!                   SnapshotOptions (units, namespace, selector, sources, ExecConfig)
 //!                                         │
-//!                          collect_host_snapshot (tokio::join!, concurrent)
+//!              collect_host_snapshot (concurrent, each probe under probe_deadline)
 //!      ┌──────────────┬──────────────┬────┴─────────┬────────────────┬──────────────┐
 //!   systemd        docker           k8s          nvidia              peft
-//!   systemctl   Engine API ─┐   kube-rs API ─┐   NVML (dlopen) ─┐    python3 sys.path
-//!   show        (unix sock) │   (kubeconfig/ │   blocking pool  │    + *.dist-info/METADATA
-//!               fallback:   │    in-cluster) │   fallback:      │    + torch/version.py
-//!               docker ps ◄─┘   fallback:    │   nvidia-smi  ◄──┘      + /dev/nvidiaN
-//!                               kubectl ◄────┘   --query-gpu CSV
+//!   systemctl   Engine API ─┐   kube-rs API ─┐   NVML (dlopen) ─┐    site dirs from files
+//!   show per    [docker-api]│   [k8s-api]    │   [nvml]         │    (pyenv, pyvenv.cfg,
+//!   unit, con-  fallback:   │   fallback:    │   fallback:      │     prefix, *.pth) else
+//!   current     docker ps ◄─┘   kubectl ◄────┘   nvidia-smi  ◄──┘     one python3 sys.path
+//!                                                                     + *.dist-info/METADATA
 //!      └──────────────┴──────────────┴────┬─────────┴────────────────┴──────────────┘
 //!                       ProbeResult{provider,status,data,error} × N
 //!                                         │  status rule (model::ProbeStatus::from_parts)
@@ -20,6 +20,10 @@
 //!                     snapshot_to_ndjson (sorted keys, compact, ASCII)
 //! ```
 //!
+//! * Cargo features `docker-api`, `k8s-api`, `nvml` (all default) compile the API clients
+//!   (bollard; kube-rs + k8s-openapi; nvml-wrapper). Without one, that probe's API path fails
+//!   at once with a "not compiled in" text in `data.api_error` and its CLI answers; the output
+//!   schema is the same. The `cohesix` library and `cohesix-cli` turn them off by default.
 //! * Every subprocess goes through [`exec::ExecConfig::run`]: program looked up on a
 //!   configurable search path (no process-global `PATH` changes), 5 s default timeout, capped
 //!   output; every API call is bounded by the same timeout.
@@ -30,10 +34,12 @@
 //!   each becomes that probe's `degraded`/`skipped` result with an error text.
 //! * Extra data beyond upstream (documented per module): `source` (which path answered),
 //!   `truncated`, `api_error` on fallback, `status_text` for containers, GPU `power_draw_w`,
-//!   `power_limit_w`, `mig_mode`, `driver_version`, and `torch_cuda` / `python` for peft.
+//!   `power_limit_w`, `mig_mode`, `driver_version`, and `torch_cuda`, `python`, `interpreter`,
+//!   `source`, `static_error` for peft.
 
 pub mod docker;
 pub mod exec;
+mod join;
 pub mod k8s;
 pub mod model;
 pub mod ndjson;

@@ -1,8 +1,10 @@
 //! What a snapshot collects and how: [`SnapshotOptions`] and the per-provider source choices.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::exec::ExecConfig;
+use crate::exec::{ExecConfig, DEFAULT_TIMEOUT};
+use crate::peft::PythonEnv;
 
 /// Default cap on containers reported by the docker probe.
 pub const DEFAULT_MAX_CONTAINERS: usize = 256;
@@ -10,6 +12,9 @@ pub const DEFAULT_MAX_CONTAINERS: usize = 256;
 pub const DEFAULT_MAX_PODS: usize = 512;
 /// Default cap on GPUs reported by the nvidia probe.
 pub const DEFAULT_MAX_DEVICES: usize = 32;
+/// Default deadline of one whole probe: three exec timeouts (an API attempt, a CLI run and
+/// one retry).
+pub const DEFAULT_PROBE_DEADLINE: Duration = Duration::from_secs(3 * DEFAULT_TIMEOUT.as_secs());
 
 /// Which path a probe with an API and a CLI may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,6 +59,9 @@ pub struct SnapshotOptions {
     /// Subprocess settings (search path, timeout, output cap); the timeout also bounds every
     /// API call.
     pub exec: ExecConfig,
+    /// Deadline of each whole probe (all its attempts together); a probe still running when
+    /// it passes is reported `skipped` with `probe deadline of <N> ms passed`.
+    pub probe_deadline: Duration,
     /// Docker: API (unix socket) and/or `docker` CLI.
     pub docker_source: SourceChoice,
     /// Docker Engine socket; `None` uses `DOCKER_HOST` when it is `unix://…`, else
@@ -79,6 +87,9 @@ pub struct SnapshotOptions {
     pub max_devices: usize,
     /// Python interpreter whose environment the peft probe inspects (default `python3`).
     pub python: String,
+    /// Environment that decides which interpreter `python` names and its `sys.path`
+    /// (default: this process's variables and working directory).
+    pub python_env: PythonEnv,
     /// Root under which `/dev/nvidia<N>` device nodes are counted (default `/`).
     pub system_root: PathBuf,
     /// `CUDA_VISIBLE_DEVICES` as the peft probe should see it (default: this process's value).
@@ -94,6 +105,7 @@ impl Default for SnapshotOptions {
             include_nvidia: true,
             include_peft: true,
             exec: ExecConfig::default(),
+            probe_deadline: DEFAULT_PROBE_DEADLINE,
             docker_source: SourceChoice::Auto,
             docker_socket: None,
             max_containers: DEFAULT_MAX_CONTAINERS,
@@ -106,6 +118,7 @@ impl Default for SnapshotOptions {
             nvml_library: None,
             max_devices: DEFAULT_MAX_DEVICES,
             python: "python3".to_owned(),
+            python_env: PythonEnv::from_process(),
             system_root: PathBuf::from("/"),
             cuda_visible_devices: std::env::var("CUDA_VISIBLE_DEVICES").ok(),
         }

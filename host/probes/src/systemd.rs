@@ -7,12 +7,17 @@
 use serde_json::{json, Map, Value};
 
 use crate::exec::ExecConfig;
+use crate::join::join_all;
 use crate::model::ProbeResult;
 
 /// Provider name.
 pub const PROVIDER: &str = "systemd";
 
-/// Runs the probe for `units` (queried one after another, each under the exec timeout).
+/// Most `systemctl show` commands run at once.
+pub const MAX_PARALLEL_UNITS: usize = 16;
+
+/// Runs the probe for `units` (queried concurrently, at most [`MAX_PARALLEL_UNITS`] at a time,
+/// each under the exec timeout).
 ///
 /// Cancel safety: dropping the future kills any child process it started; no state is kept
 /// between calls, so a later call starts afresh.
@@ -26,10 +31,12 @@ pub async fn probe_systemd(exec: &ExecConfig, units: &[String]) -> ProbeResult {
     }
     let mut services = Map::new();
     let mut failed = false;
-    for unit in units {
-        let entry = query_unit(exec, unit).await;
-        failed |= entry.get("status").and_then(Value::as_str) != Some("ok");
-        services.insert(unit.clone(), entry);
+    for chunk in units.chunks(MAX_PARALLEL_UNITS) {
+        let entries = join_all(chunk.iter().map(|unit| query_unit(exec, unit)).collect()).await;
+        for (unit, entry) in chunk.iter().zip(entries) {
+            failed |= entry.get("status").and_then(Value::as_str) != Some("ok");
+            services.insert(unit.clone(), entry);
+        }
     }
     let error = failed.then(|| "one or more services failed".to_owned());
     ProbeResult::new(PROVIDER, json!({ "services": services }), error)

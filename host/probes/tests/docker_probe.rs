@@ -34,6 +34,7 @@ fn docker_opts(bin: &FakeBin) -> SnapshotOptions {
     opts
 }
 
+#[cfg(feature = "docker-api")]
 #[tokio::test]
 async fn api_answers_over_the_unix_socket() {
     let bin = FakeBin::new();
@@ -63,6 +64,7 @@ async fn api_answers_over_the_unix_socket() {
     assert!(line.contains("limit=257"), "{line}");
 }
 
+#[cfg(feature = "docker-api")]
 #[tokio::test]
 async fn cli_fallback_has_the_same_shape() {
     let bin = FakeBin::new();
@@ -88,6 +90,45 @@ async fn cli_fallback_has_the_same_shape() {
     assert_eq!(
         bin.argv("docker"),
         vec!["ps", "--all", "--format", "{{json .}}"]
+    );
+}
+
+/// Without the `docker-api` feature a live Engine socket is never contacted: the CLI answers
+/// and `api_error` says the client is not compiled in.
+#[cfg(not(feature = "docker-api"))]
+#[tokio::test]
+async fn without_the_api_client_the_cli_answers_and_says_so() {
+    let bin = FakeBin::new();
+    bin.printing("docker", CLI_LINES, 0);
+    let socket = bin.path().join("docker.sock");
+    let (seen, server) = unix_server(
+        &socket,
+        Canned {
+            status: 200,
+            body: API_BODY.into(),
+        },
+    );
+    let mut opts = docker_opts(&bin);
+    opts.docker_socket = Some(socket);
+    let r = probe_docker(&opts).await;
+    assert_eq!(r.status, ProbeStatus::Ok, "{r:?}");
+    assert_eq!(r.data["source"], "cli");
+    assert_eq!(r.data["containers"], expected_containers());
+    assert_eq!(
+        r.data["api_error"],
+        cohesix_probes::docker::API_NOT_COMPILED
+    );
+    opts.docker_source = SourceChoice::Api;
+    let r = probe_docker(&opts).await;
+    server.abort();
+    assert_eq!(r.status, ProbeStatus::Skipped);
+    assert_eq!(
+        r.error.as_deref(),
+        Some("docker API unavailable: docker Engine API client not compiled in (cargo feature `docker-api`)")
+    );
+    assert!(
+        seen.lock().expect("lock").is_empty(),
+        "socket not contacted"
     );
 }
 

@@ -61,6 +61,7 @@ fn expected_pods() -> serde_json::Value {
     ])
 }
 
+#[cfg(feature = "k8s-api")]
 #[tokio::test]
 async fn api_lists_pods_with_the_kubeconfig_token() {
     let bin = FakeBin::new();
@@ -96,6 +97,7 @@ async fn api_lists_pods_with_the_kubeconfig_token() {
     assert_no_secret(&r);
 }
 
+#[cfg(feature = "k8s-api")]
 #[tokio::test]
 async fn api_failure_falls_back_to_kubectl_and_redacts() {
     let bin = FakeBin::new();
@@ -115,6 +117,59 @@ async fn api_failure_falls_back_to_kubectl_and_redacts() {
     assert_eq!(
         bin.argv("kubectl"),
         vec!["get", "pods", "-n", "ml", "-o", "json", "-l", "app=trainer"]
+    );
+    assert_no_secret(&r);
+}
+
+/// Without the `k8s-api` feature the API server is never contacted: kubectl answers and
+/// `api_error` says the client is not compiled in.
+#[cfg(not(feature = "k8s-api"))]
+#[tokio::test]
+async fn without_the_api_client_kubectl_answers_and_says_so() {
+    let bin = FakeBin::new();
+    let (port, seen, server) = tcp_server(Canned {
+        status: 200,
+        body: POD_LIST.into(),
+    })
+    .await;
+    bin.printing("kubectl", POD_LIST, 0);
+    let mut opts = k8s_opts(&bin, write_kubeconfig(bin.path(), port));
+    let r = probe_kubernetes(&opts).await;
+    assert_eq!(r.status, ProbeStatus::Ok, "{r:?}");
+    assert_eq!(r.data["source"], "kubectl");
+    assert_eq!(r.data["pods"], expected_pods());
+    assert_eq!(r.data["api_error"], cohesix_probes::k8s::API_NOT_COMPILED);
+    opts.k8s_source = SourceChoice::Api;
+    let r = probe_kubernetes(&opts).await;
+    server.abort();
+    assert_eq!(r.status, ProbeStatus::Skipped);
+    assert_eq!(
+        r.error.as_deref(),
+        Some("kubernetes API unavailable: kubernetes API client not compiled in (cargo feature `k8s-api`)")
+    );
+    assert!(
+        seen.lock().expect("lock").is_empty(),
+        "API server not contacted"
+    );
+}
+
+/// A kubectl failure that quotes the kubeconfig token is redacted, with or without kube's
+/// kubeconfig parser (the line scan finds the token).
+#[tokio::test]
+async fn kubectl_errors_quoting_the_token_are_redacted() {
+    let bin = FakeBin::new();
+    // Nothing listens on port 9 of loopback: an API attempt fails at once.
+    let kubeconfig = write_kubeconfig(bin.path(), 9);
+    bin.failing(
+        "kubectl",
+        &format!("I1126 round_trippers.go: curl -H \"Authorization: {TOKEN}\" https://x\nerror: Unauthorized\n"),
+        1,
+    );
+    let r = probe_kubernetes(&k8s_opts(&bin, kubeconfig)).await;
+    assert_eq!(r.status, ProbeStatus::Degraded, "{r:?}");
+    assert!(
+        r.error.as_deref().is_some_and(|e| e.contains("<redacted>")),
+        "{r:?}"
     );
     assert_no_secret(&r);
 }
@@ -174,6 +229,7 @@ async fn failing_hanging_and_missing_kubectl() {
     assert!(e.ends_with("cli: command not found: kubectl"), "{e}");
 }
 
+#[cfg(feature = "k8s-api")]
 #[tokio::test]
 async fn unparsable_kubeconfig_is_reported_without_its_contents() {
     let bin = FakeBin::new();
@@ -205,6 +261,26 @@ async fn zero_pods_is_ok_and_cap_truncates() {
     assert_eq!(r.data["pods"].as_array().map(Vec::len), Some(2));
     assert_eq!(r.data["phases"], json!({"Running": 2}));
     assert_eq!(r.data["truncated"], true);
+}
+
+#[test]
+fn kubeconfig_line_scan_finds_credentials() {
+    let text = "users:\n- name: a\n  user:\n    token: tok-aaaaaaaa\n    password: \"pw-bbbbbbbb\"\n\
+                - name: b\n  user:\n    client-key-data: 'LS0tkey'\n    auth-provider:\n      config:\n\
+                \x20       id-token: idt-cccccc\n        refresh-token: |\n          block\n\
+                \x20   username: admin\n    token:\n";
+    assert_eq!(
+        cohesix_probes::k8s::scan_kubeconfig_secrets(text),
+        vec!["tok-aaaaaaaa", "pw-bbbbbbbb", "LS0tkey", "idt-cccccc"]
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config");
+    std::fs::write(&path, text).expect("write");
+    let redactor = Redactor::load(Some(&path));
+    assert_eq!(
+        redactor.scrub("a tok-aaaaaaaa b pw-bbbbbbbb c idt-cccccc admin"),
+        "a <redacted> b <redacted> c <redacted> admin"
+    );
 }
 
 #[test]

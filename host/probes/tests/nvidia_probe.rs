@@ -124,6 +124,29 @@ async fn failing_smi_is_degraded_with_its_stderr() {
     assert_eq!(r.data["source"], "nvidia-smi");
 }
 
+/// Without the `nvml` feature NVML is not tried: nvidia-smi answers and `api_error` says the
+/// client is not compiled in.
+#[cfg(not(feature = "nvml"))]
+#[tokio::test]
+async fn without_the_nvml_client_smi_answers_and_says_so() {
+    let bin = FakeBin::new();
+    bin.printing("nvidia-smi", H200_ROW, 0);
+    let mut opts = bin.options();
+    let r = probe_nvidia(&opts).await;
+    assert_eq!(r.status, ProbeStatus::Ok, "{r:?}");
+    assert_eq!(r.data["source"], "nvidia-smi");
+    assert_eq!(
+        r.data["api_error"],
+        cohesix_probes::nvidia::nvml::API_NOT_COMPILED
+    );
+    opts.nvidia_source = SourceChoice::Api;
+    let r = probe_nvidia(&opts).await;
+    assert_eq!(
+        r.error.as_deref(),
+        Some("NVML unavailable: NVML client not compiled in (cargo feature `nvml`)")
+    );
+}
+
 #[tokio::test]
 async fn missing_everything_is_skipped() {
     let bin = FakeBin::new();

@@ -1,27 +1,17 @@
-//! The peft probe: a fake `python3` printing `sys.path`, fake site-packages built from the H200
-//! fixture's versions, fake `/dev/nvidia<N>` nodes.
+//! The peft probe's interpreter fallback: a fake `python3` script printing `sys.path` (a script
+//! is never resolved statically), fake site-packages built from the H200 fixture's versions,
+//! fake `/dev/nvidia<N>` nodes. The static path is in `peft_static.rs`.
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use cohesix_probes::peft::{
     find_distributions, header_value, normalise_name, probe_peft, torch_cuda_version,
 };
 use cohesix_probes::ProbeStatus;
-use common::{fixture_text, FakeBin};
+use common::{dist_info, fixture_text, FakeBin};
 use serde_json::{json, Value};
-
-fn dist_info(site: &Path, dir_name: &str, name: &str, version: &str) {
-    let dir = site.join(format!("{dir_name}.dist-info"));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(
-        dir.join("METADATA"),
-        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: x\n\nVersion: 0.0.0-body\n"),
-    )
-    .expect("METADATA");
-}
 
 /// Builds a site-packages from `fixtures/gpu/h200/peft_stack.json` and a fake python3.
 fn h200_environment(bin: &FakeBin) -> Value {
@@ -80,6 +70,12 @@ async fn reproduces_the_h200_stack() {
         bin.path().join("python3").display().to_string()
     );
     assert_eq!(bin.argv("python3")[0], "-c");
+    // A wrapper script is not second-guessed: the interpreter is asked, once.
+    assert_eq!(r.data["source"], "interpreter");
+    assert_eq!(r.data["interpreter"], json!(null));
+    assert!(r.data["static_error"]
+        .as_str()
+        .is_some_and(|e| e.contains("not a native executable")));
 }
 
 #[tokio::test]

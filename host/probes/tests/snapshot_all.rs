@@ -69,3 +69,26 @@ fn excluded_probes_have_no_key_and_blocking_form_works() {
     assert!(snapshot.results.is_empty());
     assert_eq!(snapshot_to_ndjson(&snapshot), "");
 }
+
+/// A probe still running at its deadline is dropped (its child killed) and reported skipped;
+/// the other probes keep their results.
+#[tokio::test]
+async fn every_probe_has_a_deadline() {
+    let bin = FakeBin::new();
+    bin.hanging("systemctl");
+    bin.printing("kubectl", r#"{"items":[]}"#, 0);
+    let mut opts = bin.options();
+    opts.systemd_units = Some(vec!["a.service".into(), "b.service".into()]);
+    opts.include_k8s = true;
+    opts.k8s_source = cohesix_probes::SourceChoice::Cli;
+    opts.exec.timeout = Duration::from_secs(30);
+    opts.probe_deadline = Duration::from_millis(300);
+    let snapshot = collect_host_snapshot(&opts).await;
+    let systemd = &snapshot.results["systemd"];
+    assert_eq!(systemd.status, ProbeStatus::Skipped);
+    assert_eq!(
+        systemd.error.as_deref(),
+        Some("probe deadline of 300 ms passed")
+    );
+    assert_eq!(snapshot.results["k8s"].status, ProbeStatus::Ok);
+}

@@ -42,15 +42,41 @@ async fn reports_each_unit() {
             "partial.service": {"status": "ok", "active": "inactive", "sub": "unknown", "unit_file": ""}
         }})
     );
+    // Units are queried concurrently: the last recorded argv is either unit's.
+    let argv = bin.argv("systemctl");
+    assert_eq!(argv.len(), 4, "{argv:?}");
+    assert_eq!(argv[0], "show");
+    assert!(argv[1] == "sshd.service" || argv[1] == "partial.service");
     assert_eq!(
-        bin.argv("systemctl"),
+        argv[2..],
         units(&[
-            "show",
-            "partial.service",
             "--property=ActiveState,SubState,UnitFileState",
             "--no-pager"
         ])
     );
+}
+
+/// Each unit's query waits until the other's has started: only concurrent queries can both
+/// answer before the (generous) timeout.
+#[tokio::test]
+async fn units_are_queried_concurrently() {
+    let bin = FakeBin::new();
+    let dir = bin.path().display().to_string();
+    bin.script(
+        "systemctl",
+        &format!(
+            ": > \"{dir}/started-$2\"
+             case \"$2\" in a.service) other=b.service;; *) other=a.service;; esac
+             i=0
+             while [ ! -e \"{dir}/started-$other\" ]; do i=$((i+1)); [ $i -gt 200 ] && exit 3; /bin/sleep 0.05; done
+             printf 'ActiveState=active\\nSubState=running\\nUnitFileState=enabled\\n'"
+        ),
+    );
+    let exec = bin.exec(Duration::from_secs(30));
+    let r = probe_systemd(&exec, &units(&["a.service", "b.service"])).await;
+    assert_eq!(r.status, ProbeStatus::Ok, "{r:?}");
+    assert_eq!(r.data["services"]["a.service"]["active"], "active");
+    assert_eq!(r.data["services"]["b.service"]["active"], "active");
 }
 
 #[tokio::test]

@@ -4,16 +4,21 @@
 //!
 //! NVML calls block, so they run on tokio's blocking pool under the exec timeout. A call that
 //! overruns keeps its blocking thread until NVML returns; the snapshot does not wait for it.
+//!
+//! The NVML client (nvml-wrapper) is compiled only with the cargo feature `nvml`; without it
+//! [`collect_async`] fails at once with [`API_NOT_COMPILED`] and the probe falls back to
+//! nvidia-smi. [`RawNvmlDevice`] and its normalisation exist either way.
 
-use std::ffi::OsStr;
+#[cfg(feature = "nvml")]
 use std::path::PathBuf;
 
-use nvml_wrapper::enum_wrappers::device::TemperatureSensor;
-use nvml_wrapper::error::NvmlError;
-use nvml_wrapper::Nvml;
-
-use super::{bytes_to_mib, milliwatts_to_watts, GpuDevice, GpuReport};
+#[cfg(feature = "nvml")]
+use super::GpuReport;
+use super::{bytes_to_mib, milliwatts_to_watts, GpuDevice};
 use crate::options::SnapshotOptions;
+
+/// NVML failure text when the crate was built without the `nvml` feature.
+pub const API_NOT_COMPILED: &str = "NVML client not compiled in (cargo feature `nvml`)";
 
 /// Library names tried, in order, when no explicit library is configured.
 pub const DEFAULT_LIBRARIES: [&str; 2] = ["libnvidia-ml.so.1", "libnvidia-ml.so"];
@@ -67,10 +72,24 @@ impl RawNvmlDevice {
 /// Reads every device (at most `max + 1`) on the blocking pool under the exec timeout.
 ///
 /// # Errors
+/// NVML could not be loaded or initialised, a required query failed, or the timeout passed;
+/// without the `nvml` feature, always [`API_NOT_COMPILED`].
+///
+/// Cancel safety: dropping the future leaves the blocking NVML call to finish on its own;
+/// its result is discarded.
+#[cfg(not(feature = "nvml"))]
+pub async fn collect_async(_opts: &SnapshotOptions) -> Result<super::GpuReport, String> {
+    Err(API_NOT_COMPILED.to_owned())
+}
+
+/// Reads every device (at most `max + 1`) on the blocking pool under the exec timeout.
+///
+/// # Errors
 /// NVML could not be loaded or initialised, a required query failed, or the timeout passed.
 ///
 /// Cancel safety: dropping the future leaves the blocking NVML call to finish on its own;
 /// its result is discarded.
+#[cfg(feature = "nvml")]
 pub async fn collect_async(opts: &SnapshotOptions) -> Result<GpuReport, String> {
     let library = opts.nvml_library.clone();
     let max = opts.max_devices;
@@ -84,7 +103,11 @@ pub async fn collect_async(opts: &SnapshotOptions) -> Result<GpuReport, String> 
 }
 
 /// Opens NVML (explicit library, else [`DEFAULT_LIBRARIES`]).
-fn open(library: Option<PathBuf>) -> Result<Nvml, String> {
+#[cfg(feature = "nvml")]
+fn open(library: Option<PathBuf>) -> Result<nvml_wrapper::Nvml, String> {
+    use nvml_wrapper::Nvml;
+    use std::ffi::OsStr;
+
     let candidates: Vec<PathBuf> = match library {
         Some(path) => vec![path],
         None => DEFAULT_LIBRARIES.iter().map(PathBuf::from).collect(),
@@ -100,10 +123,11 @@ fn open(library: Option<PathBuf>) -> Result<Nvml, String> {
     Err(format!("NVML unavailable ({last})"))
 }
 
-/// Blocking read of all devices.
+/// Blocking read of all devices (only with the `nvml` feature).
 ///
 /// # Errors
 /// NVML could not be loaded or initialised, or a required per-device query failed.
+#[cfg(feature = "nvml")]
 pub fn collect(library: Option<PathBuf>, max: usize) -> Result<GpuReport, String> {
     let nvml = open(library)?;
     let count = nvml
@@ -124,7 +148,13 @@ pub fn collect(library: Option<PathBuf>, max: usize) -> Result<GpuReport, String
 }
 
 /// Reads one device: handle, uuid, name and memory are required, the rest optional.
-fn read_device(nvml: &Nvml, index: u32) -> Result<RawNvmlDevice, NvmlError> {
+#[cfg(feature = "nvml")]
+fn read_device(
+    nvml: &nvml_wrapper::Nvml,
+    index: u32,
+) -> Result<RawNvmlDevice, nvml_wrapper::error::NvmlError> {
+    use nvml_wrapper::enum_wrappers::device::TemperatureSensor;
+
     let device = nvml.device_by_index(index)?;
     let memory = device.memory_info()?;
     Ok(RawNvmlDevice {

@@ -97,7 +97,7 @@ impl FakeBin {
     }
 
     /// Options that run nothing by default and can only see this directory's tools; API paths
-    /// point at nothing (no socket, no kubeconfig, no NVML).
+    /// point at nothing (no socket, no kubeconfig, no NVML); no Python environment variables.
     pub fn options(&self) -> SnapshotOptions {
         SnapshotOptions {
             systemd_units: None,
@@ -111,9 +111,22 @@ impl FakeBin {
             nvml_library: Some(self.path().join("no-libnvidia-ml.so.1")),
             system_root: self.path().join("root"),
             cuda_visible_devices: None,
+            python_env: cohesix_probes::peft::PythonEnv::default(),
             ..SnapshotOptions::default()
         }
     }
+}
+
+/// Writes `<site>/<dir_name>.dist-info/METADATA` for `name` `version` (a later body line
+/// carries a decoy `Version:` that must not be read).
+pub fn dist_info(site: &Path, dir_name: &str, name: &str, version: &str) {
+    let dir = site.join(format!("{dir_name}.dist-info"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("METADATA"),
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: x\n\nVersion: 0.0.0-body\n"),
+    )
+    .expect("METADATA");
 }
 
 /// A canned HTTP response.

@@ -1,119 +1,21 @@
-//! PEFT runtime probe (provider `peft`): installed versions of the fine-tuning stack, read from
-//! distribution metadata without importing any of the packages.
-//!
-//! How: the configured interpreter (default `python3`) is asked only for `sys.path`
-//! (`python3 -c 'import sys; …'`, no third-party import). Each `sys.path` directory is scanned,
-//! in order, for `<name>-<version>.dist-info` (or `.egg-info`) entries; names compare after
-//! PEP 503 normalisation, the first match wins (as `importlib.metadata` does), and the version is
-//! the `Version:` header of its `METADATA`/`PKG-INFO` (else the one in the directory name).
-//!
-//! CUDA usability when torch is present, decided statically (torch is never imported):
-//! `cuda` is the CUDA version torch was built for (the `cuda` assignment in
-//! `torch/version.py`, `null` for CPU-only builds); `device_count` is the number of
-//! `/dev/nvidia<N>` device nodes, limited by `CUDA_VISIBLE_DEVICES` when set; `available` is
-//! `cuda != null && device_count > 0`. Unlike `torch.cuda.is_available()` this does not create
-//! a CUDA context, so a driver/runtime mismatch is not detected.
-//!
-//! Data: `{"python":path,"versions":{name:version|null},"torch_cuda":{"available","cuda",
-//! "device_count"}|null}`; any missing package → error `missing packages: <a, b>` (degraded).
+//! Distribution metadata read straight from site directories (no interpreter, no import):
+//! `*.dist-info/METADATA`, `*.egg-info/PKG-INFO` (or an `.egg-info` file), PEP 503 names,
+//! first match along the directory order wins (as `importlib.metadata` does); plus the static
+//! torch CUDA verdict.
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::model::ProbeResult;
-use crate::options::SnapshotOptions;
-
-/// Provider name.
-pub const PROVIDER: &str = "peft";
-/// Packages reported, in this order.
-pub const PACKAGES: [&str; 5] = [
-    "torch",
-    "transformers",
-    "peft",
-    "accelerate",
-    "bitsandbytes",
-];
-/// The code given to the interpreter: print `sys.path`, one entry per line.
-pub const SYS_PATH_CODE: &str = "import sys\nfor p in sys.path: print(p)";
 /// Largest metadata header block read per distribution.
-const MAX_METADATA_BYTES: usize = 64 * 1024;
-
-/// Runs the peft probe.
-///
-/// Cancel safety: dropping the future kills any child process it started; no state is kept
-/// between calls, so a later call starts afresh.
-pub async fn probe_peft(opts: &SnapshotOptions) -> ProbeResult {
-    let python = opts.python.as_str();
-    let Some(resolved) = opts.exec.find_program(python) else {
-        return ProbeResult::skipped(
-            PROVIDER,
-            format!("python interpreter unavailable: command not found: {python}"),
-        );
-    };
-    let out = match opts.exec.run(python, &["-c", SYS_PATH_CODE]).await {
-        Ok(out) if out.success() => out,
-        Ok(out) => return ProbeResult::skipped(PROVIDER, out.error_text()),
-        Err(e) => return ProbeResult::skipped(PROVIDER, e.to_string()),
-    };
-    let dirs: Vec<PathBuf> = out
-        .stdout
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(PathBuf::from)
-        .collect();
-    let root = opts.system_root.clone();
-    let visible = opts.cuda_visible_devices.clone();
-    let scan = tokio::task::spawn_blocking(move || {
-        let found = find_distributions(&dirs, &PACKAGES);
-        let torch_cuda = found
-            .iter()
-            .find(|d| d.name == "torch")
-            .map(|torch| torch_cuda(&torch.site_dir, &root, visible.as_deref()));
-        (found, torch_cuda)
-    });
-    let (found, torch_cuda) = match tokio::time::timeout(opts.exec.timeout, scan).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(e)) => return ProbeResult::skipped(PROVIDER, format!("metadata scan failed: {e}")),
-        Err(_) => return ProbeResult::skipped(PROVIDER, "metadata scan timed out".to_owned()),
-    };
-    build_result(&resolved, &found, torch_cuda)
-}
-
-/// Builds the result from the scan (public for tests and other front-ends).
-#[must_use]
-pub fn build_result(
-    python: &Path,
-    found: &[Distribution],
-    torch_cuda: Option<Value>,
-) -> ProbeResult {
-    let mut versions = Map::new();
-    let mut missing = Vec::new();
-    for name in PACKAGES {
-        match found.iter().find(|d| d.name == name) {
-            Some(d) => {
-                versions.insert(name.into(), d.version.clone().into());
-            }
-            None => {
-                versions.insert(name.into(), Value::Null);
-                missing.push(name);
-            }
-        }
-    }
-    let data = json!({
-        "python": python.display().to_string(),
-        "versions": versions,
-        "torch_cuda": torch_cuda,
-    });
-    let error = (!missing.is_empty()).then(|| format!("missing packages: {}", missing.join(", ")));
-    ProbeResult::new(PROVIDER, data, error)
-}
+pub(crate) const MAX_METADATA_BYTES: usize = 64 * 1024;
+/// Most entries read from one site directory.
+const MAX_DIR_ENTRIES: usize = 65_536;
 
 /// One installed distribution found on `sys.path`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Distribution {
-    /// Normalised name (as in [`PACKAGES`]).
+    /// Normalised name (as in [`super::PACKAGES`]).
     pub name: String,
     /// Version.
     pub version: String,
@@ -140,7 +42,8 @@ pub fn normalise_name(name: &str) -> String {
     out
 }
 
-/// Finds the first distribution of each wanted name along `dirs`.
+/// Finds the first distribution of each wanted name along `dirs` (in `sys.path` order; names
+/// in `wanted` are PEP 503-normalised).
 #[must_use]
 pub fn find_distributions(dirs: &[PathBuf], wanted: &[&str]) -> Vec<Distribution> {
     let mut found: Vec<Distribution> = Vec::new();
@@ -149,6 +52,7 @@ pub fn find_distributions(dirs: &[PathBuf], wanted: &[&str]) -> Vec<Distribution
             continue;
         };
         let mut names: Vec<String> = entries
+            .take(MAX_DIR_ENTRIES)
             .filter_map(Result::ok)
             .filter_map(|e| e.file_name().into_string().ok())
             .collect();
@@ -216,7 +120,7 @@ pub fn header_value(text: &str, header: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn read_prefix(path: &Path, max: usize) -> Option<String> {
+pub(crate) fn read_prefix(path: &Path, max: usize) -> Option<String> {
     use std::io::Read;
     let file = std::fs::File::open(path).ok()?;
     let mut buf = Vec::new();
