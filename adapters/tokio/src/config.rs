@@ -13,14 +13,15 @@
 //! | `retry` | 3 retries, 200 ms doubling to 2000 ms | reconnects and idempotent-read retries |
 //! | `heartbeat` | 15000 ms | idle `PING` cadence (the real queen drops silent sessions after ~8 min) |
 //! | `max_in_flight` | 8 | frames unanswered at once (the queen's inbound queue depth) |
-//! | `reply_budget` | 4 MiB | data bytes one collected reply may hold |
+//! | `reply_budget` | 4 MiB | bytes one collected reply may hold (text + 4 per line) |
 //! | `queue_capacity` | 256 | requests waiting for the wire before callers wait |
 
 use core::time::Duration;
 
 use cohesix_generated::{console, heartbeat, retry};
 
-/// Default byte budget of one collected reply (data bytes plus one per line).
+/// Default byte budget of one collected reply (text bytes plus a 4-byte offset per line:
+/// what the reply holds in memory).
 pub const DEFAULT_REPLY_BUDGET: usize = 4 * 1024 * 1024;
 
 /// Default number of requests that may wait for the wire inside a console before
@@ -187,7 +188,7 @@ impl ClientConfig {
         self
     }
 
-    /// Byte budget of one collected reply (data bytes plus one per line, at least 1). A
+    /// Byte budget of one collected reply (text bytes plus 4 per line, at least 1). A
     /// reply past it fails with [`ClientError::ResourceExhausted`](crate::ClientError)
     /// while the rest of the stream is read and discarded, so the connection stays in step.
     /// Callers that need more read with [`Console::stream`](crate::Console::stream).

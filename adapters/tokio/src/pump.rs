@@ -63,7 +63,7 @@ pub(crate) enum Finished {
 /// How a request's data lines are kept.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Collect {
-    /// In the reply, up to this many bytes (data plus one per line).
+    /// In the reply, up to this many bytes (text plus a 4-byte offset per line).
     Budget(usize),
     /// Handed out as they arrive through the outbox.
     Stream,
@@ -96,7 +96,8 @@ impl Partial {
         match self.collect {
             Collect::Stream => self.outbox.push_back(line.to_owned()),
             Collect::Budget(limit) => {
-                let cost = line.len().saturating_add(1);
+                // What the reply holds: the text plus one 4-byte offset per line.
+                let cost = line.len().saturating_add(4);
                 if self.exceeded || self.bytes.saturating_add(cost) > limit {
                     // Keep reading (and discarding) to the end so the stream stays in step.
                     self.exceeded = true;
@@ -397,22 +398,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
                         .remove(&c.id)
                         .unwrap_or_else(|| Partial::new(Collect::Stream));
                     let finished = match c.outcome {
+                        // Past its budget a reply is doomed however it ends: never retried.
+                        _ if partial.exceeded => Finished::Exhausted {
+                            limit: match partial.collect {
+                                Collect::Budget(l) => l,
+                                Collect::Stream => 0,
+                            },
+                        },
                         Outcome::Ok => {
-                            if partial.exceeded {
-                                let limit = match partial.collect {
-                                    Collect::Budget(l) => l,
-                                    Collect::Stream => 0,
-                                };
-                                Finished::Exhausted { limit }
-                            } else {
-                                let ack = partial.ack.unwrap_or_else(|| {
-                                    Ack::synthetic(AckStatus::Ok, c.verb.ack_label())
-                                });
-                                Finished::Ok(Reply {
-                                    ack,
-                                    lines: partial.lines,
-                                })
-                            }
+                            let ack = partial.ack.unwrap_or_else(|| {
+                                Ack::synthetic(AckStatus::Ok, c.verb.ack_label())
+                            });
+                            Finished::Ok(Reply {
+                                ack,
+                                lines: partial.lines,
+                            })
                         }
                         Outcome::Refused(ack) => Finished::Refused(Ack::from_core(&ack)),
                         Outcome::TimedOut => Finished::TimedOut,
