@@ -116,7 +116,7 @@ impl Writer<'_> {
             .out
             .get_mut(self.len..end)
             .ok_or(ControlError::BufferTooSmall { available })?;
-        dst.copy_from_slice(bytes);
+        crate::frame::copy_prefix(dst, bytes);
         self.len = end;
         Ok(())
     }
@@ -233,10 +233,10 @@ impl<'a> Members<'a> {
         if m.peek() != Some(b'{') {
             return None;
         }
-        m.pos += 1;
+        m.bump(1);
         m.skip_ws();
         if m.peek() == Some(b'}') {
-            m.pos += 1;
+            m.bump(1);
             m.done = true;
         }
         Some(m)
@@ -246,9 +246,13 @@ impl<'a> Members<'a> {
         self.bytes.get(self.pos).copied()
     }
 
+    fn bump(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n);
+    }
+
     fn skip_ws(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
+            self.bump(1);
         }
     }
 
@@ -257,17 +261,17 @@ impl<'a> Members<'a> {
         if self.peek() != Some(b'"') {
             return None;
         }
-        self.pos += 1;
+        self.bump(1);
         let start = self.pos;
         loop {
             match self.peek()? {
                 b'"' => {
                     let end = self.pos;
-                    self.pos += 1;
+                    self.bump(1);
                     return Some((start, end));
                 }
-                b'\\' => self.pos += 2,
-                _ => self.pos += 1,
+                b'\\' => self.bump(2),
+                _ => self.bump(1),
             }
         }
     }
@@ -287,17 +291,17 @@ impl<'a> Members<'a> {
                             self.string()?;
                             continue;
                         }
-                        b'{' | b'[' => depth += 1,
+                        b'{' | b'[' => depth = depth.saturating_add(1),
                         b'}' | b']' => {
                             depth = depth.checked_sub(1)?;
                             if depth == 0 {
-                                self.pos += 1;
+                                self.bump(1);
                                 break;
                             }
                         }
                         _ => {}
                     }
-                    self.pos += 1;
+                    self.bump(1);
                 }
             }
             _ => {
@@ -305,7 +309,7 @@ impl<'a> Members<'a> {
                     self.peek(),
                     None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
                 ) {
-                    self.pos += 1;
+                    self.bump(1);
                 }
             }
         }
@@ -319,14 +323,14 @@ impl<'a> Members<'a> {
         if self.peek() != Some(b':') {
             return None;
         }
-        self.pos += 1;
+        self.bump(1);
         self.skip_ws();
         let (vs, ve) = self.value()?;
         self.skip_ws();
         match self.peek()? {
-            b',' => self.pos += 1,
+            b',' => self.bump(1),
             b'}' => {
-                self.pos += 1;
+                self.bump(1);
                 self.done = true;
             }
             _ => return None,

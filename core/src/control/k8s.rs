@@ -185,8 +185,8 @@ fn idempotency_key(intent: &K8sRbacIntent<'_>, out: &mut [u8; KEY_LEN]) {
     h.update(b".");
     h.update(intent.node.as_bytes());
     let digest = h.finalize();
-    let (prefix, hex) = out.split_at_mut(3);
-    prefix.copy_from_slice(b"k8s");
+    crate::frame::copy_prefix(out, b"k8s");
+    let hex = out.get_mut(3..).unwrap_or(&mut []);
     for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
         for (slot, nib) in pair.iter_mut().zip([byte >> 4, byte & 0xf]) {
             *slot = HEX.get(usize::from(nib)).copied().unwrap_or(b'0');

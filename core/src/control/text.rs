@@ -84,9 +84,10 @@ impl<'a> Text<'a> {
             let mut tmp = [0u8; 4];
             let bytes = c.encode_utf8(&mut tmp).as_bytes();
             let end = used.saturating_add(bytes.len());
-            out.get_mut(used..end)
-                .ok_or(ControlError::BufferTooSmall { available })?
-                .copy_from_slice(bytes);
+            let dst = out
+                .get_mut(used..end)
+                .ok_or(ControlError::BufferTooSmall { available })?;
+            crate::frame::copy_prefix(dst, bytes);
             used = end;
         }
         let text = out
