@@ -16,6 +16,7 @@
 use core::fmt;
 
 use crate::command::ParseError;
+use crate::control::ControlError;
 use crate::frame::{FrameDecodeError, FrameEncodeError};
 use crate::path::PathError;
 use crate::request::RequestError;
@@ -54,6 +55,9 @@ pub enum PeerError {
     Refused,
     /// The peer closed the session (EOF, `OK QUIT`, or auth failure close).
     Closed,
+    /// A control payload or `/proc` line read from the peer was refused
+    /// ([`ControlError::from_peer`]).
+    Payload(ControlError),
 }
 
 /// Errors caused by a local bound.
@@ -111,6 +115,8 @@ pub enum CallerError {
     Frame(FrameEncodeError),
     /// The operation is not allowed in the current state.
     InvalidState,
+    /// A control payload built by the caller was refused (validation, encoding).
+    Payload(ControlError),
 }
 
 impl From<PeerError> for Error {
@@ -166,6 +172,21 @@ impl From<FrameEncodeError> for Error {
     }
 }
 
+/// A payload the caller built: [`CallerError::Payload`]. For bytes that came from the peer
+/// use [`ControlError::from_peer`].
+impl From<ControlError> for Error {
+    fn from(e: ControlError) -> Self {
+        Error::Caller(CallerError::Payload(e))
+    }
+}
+
+impl ControlError {
+    /// Files a decoding/validation failure of peer data under [`PeerError::Payload`].
+    pub fn from_peer(self) -> Error {
+        Error::Peer(PeerError::Payload(self))
+    }
+}
+
 impl From<PathError> for Error {
     fn from(e: PathError) -> Self {
         Error::Caller(CallerError::Path(e))
@@ -206,6 +227,7 @@ impl fmt::Display for PeerError {
             PeerError::UnexpectedReply => f.write_str("reply does not match any request in flight"),
             PeerError::Refused => f.write_str("request refused by peer"),
             PeerError::Closed => f.write_str("peer closed the session"),
+            PeerError::Payload(e) => write!(f, "payload refused: {e}"),
         }
     }
 }
@@ -248,6 +270,7 @@ impl fmt::Display for CallerError {
             CallerError::Path(e) => write!(f, "{e}"),
             CallerError::Frame(e) => write!(f, "{e}"),
             CallerError::InvalidState => f.write_str("operation not allowed in this state"),
+            CallerError::Payload(e) => write!(f, "{e}"),
         }
     }
 }

@@ -22,6 +22,9 @@
 //! * [`path`]: client-side path validation (spec §5.1).
 //! * [`reply`]: ACK/END/text classification and `key=value` detail parsing (spec §3.3).
 //! * [`command`]: SRV-compatible console line parser (spec §1.4, §3.1).
+//! * [`control`]: typed control payloads (schedule, lease, export, approval, host tickets, K8s
+//!   intents, `/queen/ctl`, GPU lease and breadcrumb, telemetry records) and the typed
+//!   `/proc/schedule/*` and `/proc/lease/*` lines (host-surface §2-§4, §7.3, §8.5).
 //! * [`error`]: error taxonomy grouped by who must act.
 //! * [`session`]: the sans-IO client session (AUTH, ATTACH, requests, reply assembly).
 //! * [`ticket`]: ticket claims, MAC, mint/verify and normalisation (spec §4).
@@ -29,7 +32,11 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+#[cfg(test)]
+extern crate std;
+
 pub mod command;
+pub mod control;
 pub mod error;
 pub mod frame;
 pub mod path;

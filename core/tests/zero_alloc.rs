@@ -144,6 +144,73 @@ fn full_session_allocates_nothing() {
     assert!(tally.data >= 100, "{tally:?}");
 }
 
+/// Encodes and decodes one payload of every control family; returns the bytes produced.
+fn control_round() -> usize {
+    use cohesix_core::control::*;
+    let mut buf = [0u8; 512];
+    let mut total = 0usize;
+    let mut note = |n: Result<usize, ControlError>| {
+        total += n.unwrap_or_else(|_| std::process::abort());
+    };
+    let s = ScheduleRequest::new("sched-edge-1", "worker-gpu")
+        .priority(6)
+        .ticks(6)
+        .budget_ms(180);
+    let n = s.encode(&mut buf).unwrap_or(0);
+    note(ScheduleRequest::decode(&buf[..n]).map(|d| n + d.ticks as usize));
+    let l = LeaseRequest::grant("lease-edge-1", "queen", "gpu0", 300).priority(6);
+    let n = l.encode(&mut buf).unwrap_or(0);
+    note(LeaseRequest::decode(&buf[..n]).map(|d| d.ttl_s.unwrap_or(0) as usize));
+    note(ExportRequest::open("exp-1", 60).encode(&mut buf));
+    note(ApprovalRequest::approve("a-1", "/queen/ctl").encode(&mut buf));
+    let t = HostTicket::new("t-1", "k-1", "gpu.lease.grant")
+        .arg("gpu_id", "GPU-0")
+        .arg("ttl_s", 60u32);
+    let n = t.encode(&mut buf).unwrap_or(0);
+    note(HostTicket::decode(&buf[..n]).map(|d| d.args.len()));
+    let k = K8sRbacIntent::new("intent-1", "ops", "edge-a", "node-1", K8sVerb::Drain).ticket();
+    note(k.and_then(|k| k.encode(&mut buf)));
+    let q = QueenCtl::spawn_gpu(GpuLeaseSpec::new("GPU-0", 4096, 1, 120))
+        .with_budget(Budget::new().ops(64));
+    let n = q.encode(&mut buf).unwrap_or(0);
+    note(QueenCtl::decode(&buf[..n]).map(|_| 1));
+    let n = GpuLease::active("GPU-0", "worker-1")
+        .encode(&mut buf)
+        .unwrap_or(0);
+    note(GpuLease::decode(&buf[..n]).map(|d| d.mem_mb as usize));
+    let n = GpuBreadcrumb::exit("sh -c \"x\"", 1)
+        .encode(&mut buf)
+        .unwrap_or(0);
+    note(GpuBreadcrumb::decode(&buf[..n]).and_then(|d| d.command.len()));
+    let n = InlineRecord::new(1, "text/plain", "a\"b\n\u{e9}")
+        .encode(&mut buf)
+        .unwrap_or(0);
+    note(InlineRecord::decode(&buf[..n]).and_then(|d| d.payload.len()));
+    note(
+        ReferenceRecord {
+            seq: 1,
+            off: 0,
+            len: 3,
+            sha256: Sha256Digest([7; 32]),
+        }
+        .encode(&mut buf),
+    );
+    note(
+        LeaseEntry::parse("id=l subject=s resource=r ttl_s=1 priority=2 state=ACTIVE seq=3")
+            .and_then(|e| e.encode(&mut buf)),
+    );
+    total
+}
+
+#[test]
+fn control_payloads_allocate_nothing() {
+    ARMED.with(|a| a.set(true));
+    let bytes = control_round();
+    ARMED.with(|a| a.set(false));
+    assert_eq!(allocs(), 0, "control payloads allocated {} times", allocs());
+    assert!(bytes > 500, "{bytes}");
+}
+
 #[test]
 fn the_counter_counts() {
     ARMED.with(|a| a.set(true));

@@ -61,14 +61,10 @@ fn lease(line: &[u8], gpu: &str) {
     let Ok(l) = Lease::parse(line, gpu) else {
         return;
     };
-    // KNOWN BUG (reported; reproducers: jetson/tests/regress_fuzz.rs): `Lease::parse` uses
-    // `serde_json_core::from_slice`, which keeps JSON escapes verbatim (`"wo\u0041"` yields
-    // the id `wo\u0041`, not `woA`) and accepts raw control bytes inside strings (invalid
-    // JSON). Skip such ids until the parser unescapes or refuses them; remove with the fix.
-    let odd = |id: &str| id.chars().any(|c| c == '\\' || c.is_control());
-    if odd(&l.worker_id) || odd(&l.gpu_id) {
-        return;
-    }
+    // Fixed (reproducers: jetson/tests/regress_fuzz.rs): the core decoder refuses JSON escapes
+    // and raw control bytes in ids, so a parsed lease only holds plain tokens.
+    let token = |id: &str| id.bytes().all(cohesix_jetson::schema::is_id_byte);
+    assert!(token(&l.gpu_id) && token(&l.worker_id), "{l:?}");
     assert_eq!(l.gpu_id.as_str(), gpu);
     if l.state == LeaseState::Active {
         assert!(!l.worker_id.is_empty());

@@ -18,7 +18,8 @@
 //!                    embassy-net TcpSocket (smoltcp) over TAP (host) or a MAC driver (MCU)
 //! ```
 //!
-//! Modules: [`schema`] (the two JSON documents), [`spool`] (unsent breadcrumbs),
+//! Modules: [`schema`] (the agent's view of the two JSON documents, whose wire formats are
+//! `cohesix_core::control::gpu`), [`spool`] (unsent breadcrumbs),
 //! [`tracker`] (lease state machine), [`config`], [`agent`] (the loop), [`net`] (embassy-net
 //! link).
 #![no_std]

@@ -1,38 +1,41 @@
-//! The two JSON documents the agent speaks: `gpu-lease/v1` (read from `/gpu/<id>/lease`) and
+//! The agent's view of the two GPU documents: `gpu-lease/v1` (read from `/gpu/<id>/lease`) and
 //! `gpu-breadcrumb/v1` (appended to `/gpu/<id>/status`).
 //!
-//! Both are parsed and rendered with `serde-json-core` into caller-provided buffers; nothing
-//! allocates. Field order of rendered breadcrumbs follows the upstream tools
-//! (`schema, event, command, status, exit_code?`), and every rendered breadcrumb fits one
-//! console `ECHO` payload ([`cohesix_generated::console::MAX_ECHO_LEN`]).
+//! The wire formats are defined once, in [`cohesix_core::control::gpu`] (shared with the host
+//! library and the simulator); this module only keeps what the agent owns: a [`Lease`] copied
+//! out of the receive buffer into bounded ids, the agent-level [`LeaseError`] (a lease for
+//! another GPU is the agent's concern, not the schema's), and the [`Breadcrumb`] record the
+//! spool stores (postcard) and renders through the core type. Every rendered breadcrumb fits
+//! one console `ECHO` payload ([`cohesix_generated::console::MAX_ECHO_LEN`]).
 
-use cohesix_generated::coh::run::{breadcrumb, lease};
+use cohesix_core::control::gpu::{
+    GpuBreadcrumb, GpuLease, BREADCRUMB_MAX_COMMAND_BYTES, BREADCRUMB_MAX_LINE_BYTES,
+};
+use cohesix_core::control::{ControlError, Text};
 use cohesix_generated::console::{MAX_ECHO_LEN, MAX_ID_LEN};
 use heapless::String;
 use serde::{Deserialize, Serialize};
 
-/// Schema tag of lease documents (manifest `coh.run.lease.schema`).
-pub const LEASE_SCHEMA: &str = lease::SCHEMA;
+pub use cohesix_core::control::gpu::{
+    BreadcrumbEvent as Event, BreadcrumbStatus as Status, GpuLeaseState as LeaseState,
+    GPU_BREADCRUMB_SCHEMA as BREADCRUMB_SCHEMA, GPU_LEASE_SCHEMA as LEASE_SCHEMA,
+};
+pub use cohesix_core::control::token::is_token_byte as is_id_byte;
+
 /// Lease state meaning "the GPU is leased to a worker" (manifest `coh.run.lease.active_state`).
-pub const LEASE_ACTIVE: &str = lease::ACTIVE_STATE;
+pub const LEASE_ACTIVE: &str = LeaseState::Active.as_str();
 /// Lease state meaning "the lease was given back".
-pub const LEASE_RELEASED: &str = "RELEASED";
-/// Schema tag of breadcrumb documents (manifest `coh.run.breadcrumb.schema`).
-pub const BREADCRUMB_SCHEMA: &str = breadcrumb::SCHEMA;
+pub const LEASE_RELEASED: &str = LeaseState::Released.as_str();
 
 /// Longest breadcrumb line the agent renders: one console ECHO payload, and never more than
 /// the manifest's `coh.run.breadcrumb.max_line_bytes`.
-pub const MAX_BREADCRUMB_LEN: usize = min(MAX_ECHO_LEN, breadcrumb::MAX_LINE_BYTES);
-
-/// Bytes a breadcrumb needs besides its `command` text, for the longest event/status/exit code
-/// (`{"schema":"gpu-breadcrumb/v1","event":"START","command":"","status":"RUNNING","exit_code":-2147483648}`).
-const BREADCRUMB_OVERHEAD: usize = 102;
+pub const MAX_BREADCRUMB_LEN: usize = min(MAX_ECHO_LEN, BREADCRUMB_MAX_LINE_BYTES);
 
 /// Longest `command` text that still lets every breadcrumb fit one ECHO payload (and the
 /// manifest's `coh.run.breadcrumb.max_command_bytes`).
 pub const MAX_COMMAND_LEN: usize = min(
-    MAX_BREADCRUMB_LEN.saturating_sub(BREADCRUMB_OVERHEAD),
-    breadcrumb::MAX_COMMAND_BYTES,
+    MAX_BREADCRUMB_LEN.saturating_sub(GpuBreadcrumb::OVERHEAD),
+    BREADCRUMB_MAX_COMMAND_BYTES,
 );
 
 const _: () = assert!(
@@ -56,7 +59,8 @@ pub type Id = String<MAX_ID_LEN>;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum LeaseError {
-    /// Not JSON of the expected shape (or a field too long for its bound).
+    /// Not JSON of the expected shape (or a field too long for its bound, or an id that is
+    /// not a plain token).
     Malformed,
     /// `schema` is not `gpu-lease/v1`.
     WrongSchema,
@@ -68,17 +72,18 @@ pub enum LeaseError {
     MissingWorker,
 }
 
-/// Lease states the agent acts on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum LeaseState {
-    /// The GPU is leased to `worker_id`.
-    Active,
-    /// The lease was released.
-    Released,
+impl From<ControlError> for LeaseError {
+    fn from(e: ControlError) -> Self {
+        match e {
+            ControlError::WrongSchema { .. } => LeaseError::WrongSchema,
+            ControlError::NotOneOf { field: "state", .. } => LeaseError::UnknownState,
+            ControlError::ActiveWithoutWorker => LeaseError::MissingWorker,
+            _ => LeaseError::Malformed,
+        }
+    }
 }
 
-/// One parsed `gpu-lease/v1` line.
+/// One parsed `gpu-lease/v1` line, copied out of the receive buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease {
     /// Lease state.
@@ -97,59 +102,23 @@ pub struct Lease {
     pub priority: u32,
 }
 
-#[derive(Deserialize)]
-struct LeaseWire {
-    schema: String<32>,
-    state: String<16>,
-    gpu_id: Id,
-    #[serde(default)]
-    worker_id: Id,
-    #[serde(default)]
-    mem_mb: u32,
-    #[serde(default)]
-    streams: u32,
-    #[serde(default)]
-    ttl_s: u32,
-    #[serde(default)]
-    priority: u32,
-}
-
 impl Lease {
-    /// Parses one lease line (surrounding whitespace allowed) for GPU `gpu_id`.
+    /// Parses one lease line (surrounding whitespace allowed) for GPU `gpu_id`, with the core
+    /// decoder (strict, plain-token ids of at most `MAX_ID_LEN` bytes).
     pub fn parse(line: &[u8], gpu_id: &str) -> Result<Self, LeaseError> {
-        let line = trim(line);
-        if line.len() > lease::MAX_BYTES {
-            return Err(LeaseError::Malformed);
-        }
-        let (wire, _) =
-            serde_json_core::from_slice::<LeaseWire>(line).map_err(|_| LeaseError::Malformed)?;
-        if wire.schema.as_str() != LEASE_SCHEMA {
-            return Err(LeaseError::WrongSchema);
-        }
-        let state = match wire.state.as_str() {
-            LEASE_ACTIVE => LeaseState::Active,
-            LEASE_RELEASED => LeaseState::Released,
-            _ => return Err(LeaseError::UnknownState),
-        };
-        if wire.gpu_id.as_str() != gpu_id {
+        let doc = GpuLease::decode(trim(line))?;
+        if doc.gpu_id != gpu_id {
             return Err(LeaseError::OtherGpu);
         }
-        if state == LeaseState::Active && wire.worker_id.is_empty() {
-            return Err(LeaseError::MissingWorker);
-        }
-        // serde-json-core hands escaped strings over verbatim and lets raw control bytes
-        // through; worker ids are plain tokens, so anything else is refused.
-        if !wire.worker_id.bytes().all(is_id_byte) {
-            return Err(LeaseError::Malformed);
-        }
+        let id = |s: &str| Id::try_from(s).map_err(|_| LeaseError::Malformed);
         Ok(Self {
-            state,
-            gpu_id: wire.gpu_id,
-            worker_id: wire.worker_id,
-            mem_mb: wire.mem_mb,
-            streams: wire.streams,
-            ttl_s: wire.ttl_s,
-            priority: wire.priority,
+            state: doc.state,
+            gpu_id: id(doc.gpu_id)?,
+            worker_id: id(doc.worker_id)?,
+            mem_mb: doc.mem_mb,
+            streams: doc.streams,
+            ttl_s: doc.ttl_s,
+            priority: doc.priority,
         })
     }
 
@@ -161,39 +130,26 @@ impl Lease {
             None => Ok(None),
         }
     }
-}
 
-/// Breadcrumb events.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Event {
-    /// The leased job started.
-    #[serde(rename = "START")]
-    Start,
-    /// The leased job ended.
-    #[serde(rename = "EXIT")]
-    Exit,
-}
-
-/// Breadcrumb status values (as in the upstream run demo).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Status {
-    /// The job is running.
-    #[serde(rename = "RUNNING")]
-    Running,
-    /// The job exited with code 0.
-    #[serde(rename = "OK")]
-    Ok,
-    /// The job exited with a non-zero code.
-    #[serde(rename = "FAILED")]
-    Failed,
+    /// The document this lease was read from (for re-rendering).
+    pub fn as_doc(&self) -> GpuLease<'_> {
+        GpuLease {
+            state: self.state,
+            gpu_id: &self.gpu_id,
+            worker_id: &self.worker_id,
+            mem_mb: self.mem_mb,
+            streams: self.streams,
+            ttl_s: self.ttl_s,
+            priority: self.priority,
+        }
+    }
 }
 
 /// The command text of a breadcrumb, bounded so the whole breadcrumb fits one ECHO.
 pub type Command = String<MAX_COMMAND_LEN>;
 
-/// One `gpu-breadcrumb/v1` record (also the spool's postcard record).
+/// One breadcrumb as the agent keeps it (also the spool's postcard record); rendered as
+/// `gpu-breadcrumb/v1` by [`GpuBreadcrumb`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Breadcrumb {
     /// START or EXIT.
@@ -206,16 +162,6 @@ pub struct Breadcrumb {
     pub exit_code: Option<i32>,
 }
 
-#[derive(Serialize)]
-struct BreadcrumbWire<'a> {
-    schema: &'static str,
-    event: Event,
-    command: &'a str,
-    status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    exit_code: Option<i32>,
-}
-
 /// A breadcrumb could not be rendered into the given buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -224,44 +170,37 @@ pub struct BufferTooSmall;
 impl Breadcrumb {
     /// A START breadcrumb for `command`.
     pub fn start(command: &Command) -> Self {
-        Self {
-            event: Event::Start,
-            command: command.clone(),
-            status: Status::Running,
-            exit_code: None,
-        }
+        Self::from_doc(command, GpuBreadcrumb::start(""))
     }
 
     /// An EXIT breadcrumb for `command` with `exit_code`.
     pub fn exit(command: &Command, exit_code: i32) -> Self {
+        Self::from_doc(command, GpuBreadcrumb::exit("", exit_code))
+    }
+
+    fn from_doc(command: &Command, doc: GpuBreadcrumb<'_>) -> Self {
         Self {
-            event: Event::Exit,
+            event: doc.event,
             command: command.clone(),
-            status: if exit_code == 0 {
-                Status::Ok
-            } else {
-                Status::Failed
-            },
-            exit_code: Some(exit_code),
+            status: doc.status,
+            exit_code: doc.exit_code,
+        }
+    }
+
+    /// The record as the core's `gpu-breadcrumb/v1` value.
+    pub fn as_doc(&self) -> GpuBreadcrumb<'_> {
+        GpuBreadcrumb {
+            event: self.event,
+            command: Text::Plain(&self.command),
+            status: self.status,
+            exit_code: self.exit_code,
         }
     }
 
     /// Renders the JSON line (no newline) into `out`; returns the used length.
     pub fn render(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
-        let wire = BreadcrumbWire {
-            schema: BREADCRUMB_SCHEMA,
-            event: self.event,
-            command: self.command.as_str(),
-            status: self.status,
-            exit_code: self.exit_code,
-        };
-        serde_json_core::to_slice(&wire, out).map_err(|_| BufferTooSmall)
+        self.as_doc().encode(out).map_err(|_| BufferTooSmall)
     }
-}
-
-/// Bytes allowed in GPU and worker ids: `[A-Za-z0-9._-]`.
-pub const fn is_id_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -304,6 +243,10 @@ mod tests {
         let r = Lease::parse(RELEASED, "GPU-0").unwrap();
         assert_eq!(r.state, LeaseState::Released);
         assert_eq!(r.ttl_s, 0);
+        // Re-rendered through the core type, the line is the same bytes.
+        let mut buf = [0u8; 256];
+        let n = l.as_doc().encode(&mut buf).unwrap();
+        assert_eq!(&buf[..n], ACTIVE);
     }
 
     #[test]

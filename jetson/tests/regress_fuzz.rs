@@ -1,6 +1,6 @@
 //! Regression tests for inputs found by the `jetson_schema` fuzz target (fuzz/).
 
-use cohesix_jetson::schema::{Lease, LeaseState};
+use cohesix_jetson::schema::{Lease, LeaseError, LeaseState};
 
 /// Fuzz crash `crash-53b57e89…`: a lease whose `worker_id` carries JSON escapes.
 ///
@@ -8,7 +8,8 @@ use cohesix_jetson::schema::{Lease, LeaseState};
 /// over verbatim, so `"wo\u0001\b\tr-1"` became the id `wo\u0001\b\tr-1` (backslashes kept):
 /// the parsed id is not the JSON value, and re-rendering the lease changes it. A lease
 /// either must unescape (`from_slice_escaped` with a `MAX_ID_LEN` scratch buffer) or must
-/// refuse escaped ids as `Malformed`. Fixed: ids are refused unless they are plain `[A-Za-z0-9._-]` tokens.
+/// refuse escaped ids as `Malformed`. Fixed: ids are refused unless they are plain `[A-Za-z0-9._-]` tokens
+/// (the core decoder, `cohesix_core::control::GpuLease::decode`, refuses escaped ids).
 #[test]
 fn escaped_worker_id_is_unescaped_or_refused() {
     let line = br#"{"schema":"gpu-lease/v1","state":"ACTIVE","gpu_id":"GPU-0","worker_id":"worker\u002d1","mem_mb":1024,"streams":1,"ttl_s":60,"priority":1}"#;
@@ -17,9 +18,8 @@ fn escaped_worker_id_is_unescaped_or_refused() {
             assert_eq!(lease.state, LeaseState::Active);
             assert_eq!(lease.worker_id.as_str(), "worker-1", "escape kept verbatim");
         }
-        Err(e) => {
-            let _ = e;
-        }
+        // Refusal is a typed `Malformed`, never another error class.
+        Err(e) => assert_eq!(e, LeaseError::Malformed),
     }
 }
 
