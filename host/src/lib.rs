@@ -1,7 +1,40 @@
-//! Cohesix host library.
+//! Cohesix host library: the seam every host tool is built on.
 //!
-//! Re-exports the host-side building blocks (manifest compiler, host probes, queen
-//! simulator); the console handle, backends and orchestrator grow here.
+//! ```text
+//!  tools (host/cli): cohsh · cohesix-playbook · coh · hive-gateway · coh mount
+//!        │
+//!        ▼
+//!  orchestrator / playbooks / evidence (typed control payloads from cohesix-core)
+//!        │
+//!        ▼
+//!  Backend (list · read · tail · append · bounds · close)          ◄── discovery::from_env
+//!   ├─ TcpBackend ── cohesix_tokio::Console ── TCP ──────────► queen
+//!   ├─ MockBackend ─ cohesix_tokio::Console ── in-memory ────► cohesix-sim (this process)
+//!   ├─ FilesystemBackend ── a directory (a `coh mount`)
+//!   └─ RestBackend ── HTTP ─► hive-gateway (feature `rest`)
+//! ```
+//!
+//! * [`backend`]: the §5.1 contract and its four implementations; the rules every backend
+//!   keeps (sorted listings, bounded reads, one append per line, `bytes_written` = line + 1).
+//! * [`discovery`]: [`discovery::from_env`] with the §5.6 precedence, split into a pure
+//!   [`discovery::resolve`] and [`discovery::BackendSpec::open`].
+//! * [`auth`]: console and REST tokens (§5.7), manifest ticket secrets, [`auth::Secret`].
+//! * [`blocking`]: the same API without an executor.
+//! * [`Error`]: one error type, grouped by who must act ([`ErrorKind`]).
+//!
+//! The console handle ([`cohesix_tokio::Console`]) pipelines every caller's requests over
+//! one session, keeps it alive and reconnects; the manifest compiler, probes and simulator
+//! are re-exported as [`manifest`], [`probes`] and [`sim`].
+
+pub mod auth;
+pub mod backend;
+pub mod blocking;
+pub mod discovery;
+mod error;
+
+pub use backend::{AnyBackend, Backend, BackendKind};
 pub use cohesix_manifest as manifest;
 pub use cohesix_probes as probes;
 pub use cohesix_sim as sim;
+pub use cohesix_tokio::{ClientConfig, ClientError, Console};
+pub use error::{Error, ErrorKind};

@@ -418,7 +418,9 @@ impl<C: Connector> Driver<C> {
             }
             let collect = match job.sink {
                 Sink::Stream(_) => Collect::Stream,
-                Sink::Reply(_) => Collect::Budget(self.config.reply_budget()),
+                Sink::Reply(_) => {
+                    Collect::Budget(job.budget.unwrap_or(self.config.reply_budget()).max(1))
+                }
             };
             match self.pump.send(&job.req.as_request(), collect) {
                 Ok(id) => {

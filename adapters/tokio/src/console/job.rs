@@ -76,6 +76,8 @@ pub(crate) struct Job {
     pub(crate) delivered: bool,
     /// The batch this write belongs to, if any.
     pub(crate) batch: Option<Arc<BatchFlag>>,
+    /// A reply budget other than the console's.
+    pub(crate) budget: Option<usize>,
 }
 
 /// What the driver does with a request that ended.

@@ -278,6 +278,7 @@ impl Console {
             expired: false,
             delivered: false,
             batch: None,
+            budget: None,
         }
     }
 
@@ -314,6 +315,26 @@ impl Console {
     /// transport errors after the retries, [`ClientError::Core`] for an invalid request.
     pub async fn request(&self, request: Request<'_>) -> Result<Reply, ClientError> {
         let rx = self.enqueue(&request, true, None).await?;
+        rx.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// As [`Console::request`] with another reply byte budget for this request only (text
+    /// bytes plus 4 per line; see [`ClientConfig::with_reply_budget`]).
+    ///
+    /// Cancel-safe.
+    ///
+    /// # Errors
+    /// As [`Console::request`].
+    pub async fn request_limited(
+        &self,
+        request: Request<'_>,
+        budget: usize,
+    ) -> Result<Reply, ClientError> {
+        let req = OwnedRequest::new(&request)?;
+        let (tx, rx) = oneshot::channel();
+        let mut job = self.job(req, Sink::Reply(tx), true);
+        job.budget = Some(budget);
+        self.submit(job).await?;
         rx.await.map_err(|_| ClientError::Closed)?
     }
 

@@ -1,0 +1,214 @@
+//! The host library's error, grouped by who must act.
+//!
+//! | [`ErrorKind`] | variants | who acts |
+//! |---|---|---|
+//! | `Caller` | [`Error::Path`], [`Error::Payload`], [`Error::Control`], [`Error::NotADirectory`], [`Error::NotAFile`], [`Error::Escapes`] | the caller fixes the call |
+//! | `Config` | [`Error::Env`], [`Error::Auth`], [`Error::Role`], [`Error::Ticket`], [`Error::Usage`] | the operator fixes the configuration |
+//! | `Refused` | [`Error::Refused`] | the caller reads the target's `ERR` line (policy, quota, parse) |
+//! | `Transport` | [`Error::Console`] (transport faults), [`Error::Io`], [`Error::Rest`] | retry later / check the target |
+//! | `Resource` | [`Error::TooLarge`] | ask for less, or stream |
+//! | `Unknown` | [`Error::OutcomeUnknown`] | a write may or may not have happened: check before re-sending |
+//!
+//! Messages follow upstream's where a client may match on them (host-surface §1.3, §5.2,
+//! §5.4, §5.6, §5.7). No variant carries a console token, a request token or a ticket.
+
+use core::fmt;
+use std::io;
+
+use cohesix_core::control::ControlError;
+use cohesix_tokio::{Ack, ClientError};
+
+/// Who must act on an [`Error`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The call is invalid (path, payload, argument); nothing was sent.
+    Caller,
+    /// The configuration is invalid (environment, token, role, ticket, flags).
+    Config,
+    /// The target refused the operation.
+    Refused,
+    /// The transport failed; the operation did not happen (or is safe to retry).
+    Transport,
+    /// A bound was exceeded.
+    Resource,
+    /// A write's outcome is unknown.
+    Unknown,
+}
+
+/// An error of the host library.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// An invalid namespace path (§1.3 wording).
+    Path(ControlError),
+    /// An invalid control payload (§1.2, §2.4 wording).
+    Control(ControlError),
+    /// An invalid append payload: `"payload must be UTF-8"`, `"echo payload must be a single
+    /// line"`, `"echo payload exceeds 128 bytes"`, `"control payload must not be empty"`, ….
+    Payload(String),
+    /// `"<path> is not a directory"`.
+    NotADirectory(String),
+    /// `"<path> is not a file"`.
+    NotAFile(String),
+    /// `"path escapes mount root"`.
+    Escapes,
+    /// A bad environment variable (`"environment variable <NAME> must be an integer"`).
+    Env(String),
+    /// No usable token (§5.7 messages).
+    Auth(String),
+    /// `"unknown role '<r>'"`.
+    Role(String),
+    /// A ticket the client refuses (`"ticket payload is required"`, …).
+    Ticket(String),
+    /// Conflicting or missing options (a usage error of a tool).
+    Usage(String),
+    /// The target refused: `"<VERB> failed: <ERR line>"`.
+    Refused {
+        /// The verb (`LS`, `CAT`, `TAIL`, `ECHO`).
+        verb: &'static str,
+        /// The refusal line as received.
+        ack: Ack,
+    },
+    /// `"read <path> exceeds max bytes <n>"` / `"tail <path> exceeds max bytes <n>"`.
+    TooLarge {
+        /// `read` or `tail`.
+        op: &'static str,
+        /// The path.
+        path: String,
+        /// The bound.
+        max: usize,
+    },
+    /// A write was sent and its acknowledgement never came.
+    OutcomeUnknown {
+        /// The request (path and payload; no secrets).
+        line: String,
+    },
+    /// The console failed (transport, protocol, auth).
+    Console(ClientError),
+    /// A local file operation failed.
+    Io {
+        /// What was being done (`"read /x"`).
+        what: String,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The REST gateway failed or answered an error (`"REST connection failed: …"`).
+    Rest(String),
+}
+
+impl Error {
+    /// Who must act.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Path(_)
+            | Self::Control(_)
+            | Self::Payload(_)
+            | Self::NotADirectory(_)
+            | Self::NotAFile(_)
+            | Self::Escapes => ErrorKind::Caller,
+            Self::Env(_) | Self::Auth(_) | Self::Role(_) | Self::Ticket(_) | Self::Usage(_) => {
+                ErrorKind::Config
+            }
+            Self::Refused { .. } => ErrorKind::Refused,
+            Self::TooLarge { .. } => ErrorKind::Resource,
+            Self::OutcomeUnknown { .. } => ErrorKind::Unknown,
+            Self::Console(e) => match e {
+                ClientError::Refused(_) => ErrorKind::Refused,
+                ClientError::OutcomeUnknown { .. } => ErrorKind::Unknown,
+                ClientError::ResourceExhausted { .. } => ErrorKind::Resource,
+                ClientError::Core(_) => ErrorKind::Caller,
+                ClientError::AuthRejected { .. } => ErrorKind::Config,
+                _ => ErrorKind::Transport,
+            },
+            Self::Io { .. } | Self::Rest(_) => ErrorKind::Transport,
+        }
+    }
+
+    /// The refusal line, if the target refused.
+    #[must_use]
+    pub fn refusal(&self) -> Option<&Ack> {
+        match self {
+            Self::Refused { ack, .. } => Some(ack),
+            Self::Console(e) => e.refusal(),
+            _ => None,
+        }
+    }
+
+    /// Whether the node was absent on the target: the real queen answers absent nodes
+    /// with `invalid-path` (no not-found distinction), files answer not-found.
+    #[must_use]
+    pub fn is_missing(&self) -> bool {
+        match self {
+            Self::NotAFile(_) | Self::NotADirectory(_) => true,
+            Self::Io { source, .. } => source.kind() == io::ErrorKind::NotFound,
+            Self::Refused { ack, .. } => {
+                let cause = ack.field("detail").or_else(|| ack.field("reason"));
+                matches!(cause, Some("invalid-path" | "not-found" | "disabled"))
+            }
+            Self::Rest(m) => {
+                let m = m.to_ascii_lowercase();
+                m.contains("not found") || m.contains("404") || m.contains("invalid-path")
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn io(what: impl Into<String>, source: io::Error) -> Self {
+        Self::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Path(e) | Self::Control(e) => write!(f, "{e}"),
+            Self::Payload(m)
+            | Self::Env(m)
+            | Self::Auth(m)
+            | Self::Role(m)
+            | Self::Ticket(m)
+            | Self::Usage(m)
+            | Self::Rest(m) => f.write_str(m),
+            Self::NotADirectory(p) => write!(f, "{p} is not a directory"),
+            Self::NotAFile(p) => write!(f, "{p} is not a file"),
+            Self::Escapes => f.write_str("path escapes mount root"),
+            Self::Refused { verb, ack } => write!(f, "{verb} failed: {ack}"),
+            Self::TooLarge { op, path, max } => write!(f, "{op} {path} exceeds max bytes {max}"),
+            Self::OutcomeUnknown { line } => {
+                write!(f, "outcome unknown (ack not seen, not re-sent): {line}")
+            }
+            Self::Console(e) => write!(f, "{e}"),
+            Self::Io { what, source } => write!(f, "{what}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Console(e) => Some(e),
+            Self::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<ClientError> for Error {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::OutcomeUnknown { line } => Self::OutcomeUnknown { line },
+            other => Self::Console(other),
+        }
+    }
+}
+
+impl From<ControlError> for Error {
+    fn from(e: ControlError) -> Self {
+        Self::Control(e)
+    }
+}
