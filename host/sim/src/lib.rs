@@ -36,9 +36,11 @@ pub mod console;
 pub mod guard;
 pub mod namespace;
 pub mod preview;
+pub mod serve;
 pub mod server;
 
 pub use clock::{Clock, ManualClock, WallClock};
 pub use config::{AuthToken, SecretTable, SimConfig};
 pub use namespace::{Features, Namespace};
+pub use serve::{SessionEnd, SimCore};
 pub use server::{SimHandle, Simulator};
