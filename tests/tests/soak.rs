@@ -77,7 +77,14 @@ impl Drop for Queen {
 
 fn start_queen() -> Queen {
     let mut child = Command::new(queen_bin())
-        .args(["--bind", "127.0.0.1:0", "--auth-token", TOKEN, "--profile", "full"])
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--auth-token",
+            TOKEN,
+            "--profile",
+            "full",
+        ])
         .args(["--auth-timeout-ms", &AUTH_MS.to_string()])
         .args(["--idle-timeout-ms", &IDLE_MS.to_string()])
         .args(["--write-timeout-ms", &WRITE_MS.to_string()])
@@ -310,7 +317,9 @@ async fn hostile_one(addr: SocketAddr, k: u64) {
         0 => {
             let sock = TcpSocket::new_v4().unwrap();
             let _ = sock.set_recv_buffer_size(4096);
-            let Ok(mut s) = sock.connect(addr).await else { return };
+            let Ok(mut s) = sock.connect(addr).await else {
+                return;
+            };
             let mut burst = auth.clone();
             burst.extend_from_slice(&frame(b"ATTACH queen"));
             for _ in 0..8 {
@@ -327,12 +336,18 @@ async fn hostile_one(addr: SocketAddr, k: u64) {
         }
         // Garbage: random-ish bytes, then an oversize frame after AUTH.
         1 => {
-            let Ok(mut s) = TcpStream::connect(addr).await else { return };
-            let junk: Vec<u8> = (0..512u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8).collect();
+            let Ok(mut s) = TcpStream::connect(addr).await else {
+                return;
+            };
+            let junk: Vec<u8> = (0..512u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
+                .collect();
             let _ = s.write_all(&junk).await;
             let mut b = [0u8; 64];
             let _ = timeout(Duration::from_secs(2), s.read(&mut b)).await;
-            let Ok(mut s) = TcpStream::connect(addr).await else { return };
+            let Ok(mut s) = TcpStream::connect(addr).await else {
+                return;
+            };
             let mut bytes = auth.clone();
             bytes.extend_from_slice(&9000u32.to_le_bytes());
             bytes.resize(bytes.len() + 3000, b'z');
@@ -341,7 +356,9 @@ async fn hostile_one(addr: SocketAddr, k: u64) {
         }
         // Half-open: attach, then silent until the idle close.
         2 => {
-            let Ok(mut s) = TcpStream::connect(addr).await else { return };
+            let Ok(mut s) = TcpStream::connect(addr).await else {
+                return;
+            };
             let mut bytes = auth.clone();
             bytes.extend_from_slice(&frame(b"ATTACH queen"));
             let _ = s.write_all(&bytes).await;
@@ -357,7 +374,9 @@ async fn hostile_one(addr: SocketAddr, k: u64) {
         }
         // Slowloris AUTH: one byte per 50 ms.
         3 => {
-            let Ok(mut s) = TcpStream::connect(addr).await else { return };
+            let Ok(mut s) = TcpStream::connect(addr).await else {
+                return;
+            };
             for byte in &auth {
                 if s.write_all(&[*byte]).await.is_err() {
                     break;
@@ -427,9 +446,18 @@ async fn coh_queen_stays_bounded_and_serves_under_a_mixed_flood() {
     }
     done.store(true, Ordering::Relaxed);
     let guard = Duration::from_secs(30);
-    timeout(guard, flood).await.expect("flood stuck").expect("flood");
-    timeout(guard, hostile).await.expect("hostile stuck").expect("hostile");
-    let mut waits = timeout(guard, probe).await.expect("probe stuck").expect("probe");
+    timeout(guard, flood)
+        .await
+        .expect("flood stuck")
+        .expect("flood");
+    timeout(guard, hostile)
+        .await
+        .expect("hostile stuck")
+        .expect("hostile");
+    let mut waits = timeout(guard, probe)
+        .await
+        .expect("probe stuck")
+        .expect("probe");
     let (rss_end, hwm) = rss_kib(pid);
     waits.sort();
     let median = waits.get(waits.len() / 2).copied().unwrap_or_default();
@@ -464,13 +492,19 @@ async fn coh_queen_stays_bounded_and_serves_under_a_mixed_flood() {
         at(3)
     );
     assert!(s.probes.load(Ordering::Relaxed) > 0, "no probe ran");
-    assert!(s.commands.load(Ordering::Relaxed) > 10_000, "the flood barely ran");
+    assert!(
+        s.commands.load(Ordering::Relaxed) > 10_000,
+        "the flood barely ran"
+    );
     assert!(
         Duration::from_millis(s.probe_max_ms.load(Ordering::Relaxed)) <= SERVE_BOUND,
         "a fresh client waited longer than {SERVE_BOUND:?}"
     );
     let peak = hwm.max(max_rss);
-    assert!(peak <= RSS_BOUND_KIB, "peak RSS {peak} KiB over {RSS_BOUND_KIB} KiB");
+    assert!(
+        peak <= RSS_BOUND_KIB,
+        "peak RSS {peak} KiB over {RSS_BOUND_KIB} KiB"
+    );
     assert!(
         rss_end <= at(1) + GROWTH_BOUND_KIB,
         "RSS grew from {} KiB to {rss_end} KiB after the stores filled",
