@@ -8,7 +8,7 @@ use std::time::Duration;
 use cohesix_core::role::Role;
 use cohesix_core::ticket::TicketKey;
 
-use crate::clock::{Clock, WallClock};
+use crate::clock::{Clock, ManualClock, WallClock};
 use crate::namespace::Features;
 
 /// The placeholder console token of the upstream release.
@@ -171,6 +171,19 @@ impl SimConfig {
             auth_timeout: AUTH_TIMEOUT,
             idle_timeout: IDLE_TIMEOUT,
             write_timeout: WRITE_TIMEOUT,
+        }
+    }
+
+    /// The host library's Mock backend: [`SimConfig::loopback`] with
+    /// [`Features::mock`]`(include_mig)` and a [`ManualClock`] standing at 0, so every
+    /// `/proc` value is deterministic (ATTACH throttle windows then only expire when the
+    /// caller moves the clock or swaps in a [`WallClock`]). Serve it in process with
+    /// [`crate::serve::SimCore`].
+    pub fn mock(include_mig: bool) -> Self {
+        Self {
+            features: Features::mock(include_mig),
+            clock: Arc::new(ManualClock::new(0)),
+            ..Self::loopback()
         }
     }
 }

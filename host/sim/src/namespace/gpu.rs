@@ -29,13 +29,22 @@ fn object(payload: &str) -> NsResult<Value> {
 }
 
 impl Gpu {
-    /// A mock GPU named `id`.
+    /// A mock GPU named `id` (`MockGPU`, 8192 MB, 80 SMs).
     pub fn mock(id: &str) -> Self {
+        Self::with_info(id, "MockGPU", 8192, 80)
+    }
+
+    /// A mock MIG slice named `id` (`MockMIG`, 1024 MB, 14 SMs; host-surface §5.3).
+    pub fn mock_mig(id: &str) -> Self {
+        Self::with_info(id, "MockMIG", 1024, 14)
+    }
+
+    fn with_info(id: &str, name: &str, memory_mb: u32, sm_count: u32) -> Self {
         let info = json!({
             "id": id,
-            "name": "MockGPU",
-            "memory_mb": 8192,
-            "sm_count": 80,
+            "name": name,
+            "memory_mb": memory_mb,
+            "sm_count": sm_count,
             "driver_version": "mock",
             "runtime_version": "mock",
         });

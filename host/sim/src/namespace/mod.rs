@@ -24,6 +24,7 @@ mod policy;
 mod proc;
 mod sidecar;
 mod telemetry;
+mod walk;
 mod workers;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -42,6 +43,7 @@ pub use log::{QueenLog, SNAPSHOT_LINES};
 pub use policy::{ApprovalState, Policy};
 pub use sidecar::Sidecars;
 pub use telemetry::{Device, Ingest, Ring, RING_BYTES_PER_WORKER};
+pub use walk::Walk;
 pub use workers::{shard_label, Worker};
 
 /// Optional namespace surfaces. [`Features::shipped`] matches the real 0.3.0-alpha2 queen;
@@ -65,6 +67,12 @@ pub struct Features {
     /// and a transition not allowed from the current state (`drain` from ONLINE, `cordon`
     /// from DRAINING, `resume` from ONLINE) with `detail=invalid-payload`.
     pub lifecycle_drain: bool,
+    /// The host library's mock seed (host-surface §5.3): telemetry device `device-1` with
+    /// segment `seg-000001` = `{"seq":1}` (so the next segment is `seg-000002`).
+    pub mock_seed: bool,
+    /// A MIG slice `MIG-0` (`MockMIG`, 1024 MB, 14 SMs) beside the two mock GPUs (§5.3
+    /// `include_mig`).
+    pub mig: bool,
 }
 
 impl Features {
@@ -77,6 +85,8 @@ impl Features {
             peft: false,
             sidecars: false,
             lifecycle_drain: false,
+            mock_seed: false,
+            mig: false,
         }
     }
 
@@ -89,7 +99,18 @@ impl Features {
             peft: true,
             sidecars: true,
             lifecycle_drain: true,
+            mock_seed: false,
+            mig: false,
         }
+    }
+
+    /// The surface the host library's Mock backend serves: every [`Features::full`] surface
+    /// plus the §5.3 mock seed (`device-1` telemetry), with `MIG-0` when `include_mig`.
+    pub const fn mock(include_mig: bool) -> Self {
+        let mut f = Self::full();
+        f.mock_seed = true;
+        f.mig = include_mig;
+        f
     }
 }
 
@@ -231,6 +252,14 @@ impl Namespace {
                 ),
             ],
         );
+        let mut gpus = vec![Gpu::mock("GPU-0"), Gpu::mock("GPU-1")];
+        if features.mig {
+            gpus.push(Gpu::mock_mig("MIG-0"));
+        }
+        let mut ingest = Ingest::default();
+        if features.mock_seed {
+            ingest.seed_mock();
+        }
         Self {
             features,
             seed,
@@ -238,9 +267,9 @@ impl Namespace {
             lifecycle: Lifecycle::default(),
             workers: Vec::new(),
             next_worker: 1,
-            gpus: vec![Gpu::mock("GPU-0"), Gpu::mock("GPU-1")],
+            gpus,
             models_active: Vec::new(),
-            ingest: Ingest::default(),
+            ingest,
             schedule: Schedule::default(),
             leases: Leases::default(),
             exports: Exports::default(),

@@ -135,6 +135,20 @@ impl Ingest {
             .new_segment(payload)
     }
 
+    /// Seeds the host library's mock device (host-surface §5.3): `device-1` with
+    /// `seg-000001` = `{"seq":1}` and its counter at 1.
+    pub fn seed_mock(&mut self) {
+        let mut d = Device {
+            counter: 1,
+            ..Device::default()
+        };
+        d.segments.push_back(Segment {
+            id: "seg-000001".to_string(),
+            text: "{\"seq\":1}\n".to_string(),
+        });
+        self.devices.insert("device-1".to_string(), d);
+    }
+
     /// Segments evicted over all devices.
     pub fn evicted(&self) -> u64 {
         self.devices.values().map(Device::evicted).sum()
