@@ -1,9 +1,12 @@
-//! A hostile client against the queen simulator: slowloris, half-open connections, oversize
-//! and malformed frames, AUTH and ATTACH brute force, path escapes.
+//! A hostile client against the queen simulator: slowloris (before and after AUTH),
+//! half-open connections, a client that stops reading, a flood of valid writes, oversize and
+//! malformed frames, AUTH and ATTACH brute force, path escapes, shutdown under a stalled
+//! send.
 //!
-//! Every read has a deadline; the simulator runs with short AUTH and idle limits so each
-//! fault resolves in well under a second (the 10 s bounds below are hang guards, not
-//! timings).
+//! Every read has a deadline; the simulator runs with short AUTH, idle and write limits so
+//! each fault resolves in well under a second (the 10 s bounds below are hang guards, not
+//! timings). The same deadlines are checked in virtual time over in-process streams in
+//! `host/sim/tests/deadlines.rs`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -23,10 +26,15 @@ async fn spawn_sim() -> SimHandle {
 }
 
 async fn spawn_sim_idle(idle: Duration) -> SimHandle {
+    spawn_sim_limits(idle, Duration::from_secs(10)).await
+}
+
+async fn spawn_sim_limits(idle: Duration, write: Duration) -> SimHandle {
     let mut config = SimConfig::loopback();
     config.features = Features::shipped();
     config.auth_timeout = Duration::from_millis(200);
     config.idle_timeout = idle;
+    config.write_timeout = write;
     Simulator::spawn(config).await.expect("simulator")
 }
 
@@ -366,5 +374,133 @@ async fn path_escapes_are_refused() {
     // The session is still healthy.
     c.send_line("PING").await.unwrap();
     assert!(c.read_until(3, |l| l == "PONG").await.is_some());
+    sim.shutdown().await;
+}
+
+/// Attaches over a socket with a small receive buffer, pipelines CACHELOGs (about 450 bytes
+/// of reply each) and never reads, until the simulator's send blocks and our writes stall.
+async fn stalled_reader(addr: SocketAddr) -> TcpStream {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let mut s = sock.connect(addr).await.unwrap();
+    s.write_all(&frame(format!("AUTH {TOKEN}").as_bytes()))
+        .await
+        .unwrap();
+    s.write_all(&frame(b"ATTACH queen ")).await.unwrap();
+    let mut burst = Vec::new();
+    for _ in 0..8 {
+        burst.extend_from_slice(&frame(b"CACHELOG"));
+    }
+    let mut sent = 0usize;
+    // Bounded: 64 MB of requests at most; in practice a few hundred KB stall the server.
+    while sent < 64 << 20 {
+        match timeout(Duration::from_millis(300), s.write_all(&burst)).await {
+            Ok(Ok(())) => sent += burst.len(),
+            Ok(Err(_)) | Err(_) => break,
+        }
+    }
+    s
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_loses_the_slot_at_the_write_deadline() {
+    // Idle limit 30 s: only the 300 ms write deadline can free the slot within the guard.
+    let sim = spawn_sim_limits(Duration::from_secs(30), Duration::from_millis(300)).await;
+    let addr = sim.local_addr();
+    let stalled = stalled_reader(addr).await;
+    // The next client is served (the wait is bounded by the 10 s guard).
+    let mut next = wait_free(addr).await;
+    next.send_line("ATTACH queen ").await.unwrap();
+    assert_eq!(
+        next.read_line().await.as_deref(),
+        Some("OK ATTACH role=queen")
+    );
+    drop(stalled);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn trickled_bytes_after_auth_do_not_reset_the_idle_deadline() {
+    let sim = spawn_sim_idle(Duration::from_millis(400)).await;
+    let addr = sim.local_addr();
+    let mut c = attached(addr).await;
+    // One byte of a PING frame every 100 ms: bytes keep arriving, no frame completes.
+    let ping = frame(b"PING");
+    let r = timeout(GUARD, async {
+        for b in ping[..ping.len() - 1].iter().cycle() {
+            if c.send_bytes(&[*b]).await.is_err() {
+                return;
+            }
+            sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(
+        r.is_ok(),
+        "a trickling client kept the session past the idle limit"
+    );
+    drop(wait_free(addr).await);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_completes_while_a_send_is_blocked() {
+    let sim = spawn_sim_limits(Duration::from_secs(60), Duration::from_secs(60)).await;
+    let stalled = stalled_reader(sim.local_addr()).await;
+    assert!(sim.core().is_busy(), "the stalled session holds the slot");
+    assert!(
+        timeout(GUARD, sim.shutdown()).await.is_ok(),
+        "shutdown hung on a blocked send"
+    );
+    drop(stalled);
+}
+
+#[tokio::test]
+async fn a_flood_of_valid_writes_keeps_every_collection_bounded() {
+    let sim = spawn_sim_idle(Duration::from_secs(30)).await;
+    let mut c = attached(sim.local_addr()).await;
+    let text = "f".repeat(120);
+    let spawn = r#"ECHO /queen/ctl {"spawn":"heartbeat","ticks":1}"#;
+    let bind =
+        |i: usize| format!(r#"ECHO /queen/ctl {{"bind":{{"from":"/queen","to":"/b/{i}"}}}}"#);
+    let rounds = 250;
+    for r in 0..rounds {
+        // Pipelined 8 at a time (the queen's queue depth), every ack read.
+        let mut batch = Vec::new();
+        for i in 0..6 {
+            batch.extend_from_slice(&frame(
+                format!("ECHO /trace/ctl {r:04}{i}{text}").as_bytes(),
+            ));
+        }
+        batch.extend_from_slice(&frame(spawn.as_bytes()));
+        batch.extend_from_slice(&frame(bind(r).as_bytes()));
+        c.send_bytes(&batch).await.unwrap();
+        for _ in 0..8 {
+            let l = c.read_line().await.expect("an ack");
+            assert!(l.starts_with("OK ECHO") || l.contains("buffer-full"), "{l}");
+        }
+    }
+    c.send_line("CAT /trace/events").await.unwrap();
+    let ack = c.read_line().await.unwrap();
+    assert!(ack.starts_with("OK CAT"), "{ack}");
+    let body = c.read_until(100, |l| l == "END").await;
+    assert!(body.is_some());
+    let drops = {
+        let console = sim.console();
+        let c = console.lock().unwrap();
+        let ns = c.namespace();
+        assert_eq!(
+            ns.worker_ids().len(),
+            cohesix_sim::namespace::bounds::MAX_WORKERS
+        );
+        assert_eq!(ns.binds().len(), cohesix_sim::namespace::bounds::MAX_BINDS);
+        assert_eq!(
+            ns.read("/trace/events", 0).unwrap().len(),
+            cohesix_sim::namespace::bounds::TRACE_EVENTS_MAX_LINES
+        );
+        ns.drops()
+    };
+    assert_eq!(drops.trace_events, (rounds * 6 - 64) as u64);
+    assert_eq!(drops.refused, (2 * rounds - 16) as u64);
     sim.shutdown().await;
 }

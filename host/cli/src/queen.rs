@@ -11,6 +11,7 @@ use clap::{Parser, ValueEnum};
 use cohesix_sim::clock::WallClock;
 use cohesix_sim::config::{
     AuthToken, SecretTable, SimConfig, AUTH_TIMEOUT, IDLE_TIMEOUT, INSECURE_DEFAULT_TOKEN,
+    WRITE_TIMEOUT,
 };
 use cohesix_sim::namespace::Features;
 use cohesix_sim::server::Simulator;
@@ -56,9 +57,13 @@ pub struct Args {
     /// AUTH deadline after accept, in ms.
     #[arg(long, default_value_t = AUTH_TIMEOUT.as_millis() as u64)]
     pub auth_timeout_ms: u64,
-    /// Idle close of an authenticated connection, in ms.
+    /// Idle close of an authenticated connection, in ms (only a complete inbound frame or a
+    /// completed send resets it).
     #[arg(long, default_value_t = IDLE_TIMEOUT.as_millis() as u64)]
     pub idle_timeout_ms: u64,
+    /// Deadline of each reply send, in ms: a client that stops reading loses the session.
+    #[arg(long, default_value_t = WRITE_TIMEOUT.as_millis() as u64)]
+    pub write_timeout_ms: u64,
 }
 
 /// Why the command line was refused.
@@ -125,6 +130,7 @@ pub fn build_config(args: &Args, env_allows_insecure: bool) -> Result<SimConfig,
         clock: Arc::new(WallClock::new()),
         auth_timeout: Duration::from_millis(args.auth_timeout_ms),
         idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+        write_timeout: Duration::from_millis(args.write_timeout_ms),
     })
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use cohesix_core::role::Role;
 use cohesix_core::ticket::TicketKey;
 
-use crate::clock::{Clock, WallClock};
+use crate::clock::{Clock, ManualClock, WallClock};
 use crate::namespace::Features;
 
 /// The placeholder console token of the upstream release.
@@ -17,6 +17,9 @@ pub const INSECURE_DEFAULT_TOKEN: &str = "changeme";
 pub const AUTH_TIMEOUT: Duration = Duration::from_millis(5000);
 /// Idle limit of an authenticated connection (architected-timer build, spec §2.5).
 pub const IDLE_TIMEOUT: Duration = Duration::from_millis(300_000);
+/// Longest a reply may take to drain into the peer (a peer that stops reading loses the
+/// session then; the idle deadline caps it too).
+pub const WRITE_TIMEOUT: Duration = Duration::from_millis(10_000);
 
 /// Error loading ticket secrets from a manifest.
 #[derive(Debug, thiserror::Error)]
@@ -130,7 +133,7 @@ impl fmt::Debug for AuthToken {
     }
 }
 
-/// Everything [`crate::server::Simulator::spawn`] needs.
+/// Everything [`crate::server::Simulator::spawn`] and [`crate::serve::SimCore::new`] need.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     /// Listen address (port 0 picks a free port).
@@ -147,8 +150,11 @@ pub struct SimConfig {
     pub clock: Arc<dyn Clock>,
     /// AUTH deadline after accept.
     pub auth_timeout: Duration,
-    /// Idle limit once authenticated.
+    /// Idle limit once authenticated (only a complete inbound frame or a completed send
+    /// resets it).
     pub idle_timeout: Duration,
+    /// Deadline of each send (capped by the idle deadline).
+    pub write_timeout: Duration,
 }
 
 impl SimConfig {
@@ -164,6 +170,20 @@ impl SimConfig {
             clock: Arc::new(WallClock::new()),
             auth_timeout: AUTH_TIMEOUT,
             idle_timeout: IDLE_TIMEOUT,
+            write_timeout: WRITE_TIMEOUT,
+        }
+    }
+
+    /// The host library's Mock backend: [`SimConfig::loopback`] with
+    /// [`Features::mock`]`(include_mig)` and a [`ManualClock`] standing at 0, so every
+    /// `/proc` value is deterministic (ATTACH throttle windows then only expire when the
+    /// caller moves the clock or swaps in a [`WallClock`]). Serve it in process with
+    /// [`crate::serve::SimCore`].
+    pub fn mock(include_mig: bool) -> Self {
+        Self {
+            features: Features::mock(include_mig),
+            clock: Arc::new(ManualClock::new(0)),
+            ..Self::loopback()
         }
     }
 }

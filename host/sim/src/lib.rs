@@ -1,19 +1,25 @@
 //! Cohesix queen simulator: a loopback TCP console with the real queen's observable
-//! behaviour, over a transport-independent namespace model.
+//! behaviour, over a transport-independent namespace model, also servable in process over
+//! any byte stream.
 //!
 //! ```text
-//!   TCP client ──frames──► server   (tokio: one client, silent AUTH failures, framing
-//!                              │      with ERR FRAME + discard, inbound queue of 8)
-//!                              │ frame payloads
-//!                              ▼
-//!                          console  (cohesix_core parser, verbs, ATTACH guard + tickets,
-//!                              │      scopes/bandwidth, refusal shapes, CAT preview)
-//!                              │ list / read / tail / append
-//!                              ▼
-//!                          namespace (pure model; reused by mock backends)
+//!   TCP client ──► server (accept loop: RST while busy, accept back-off, bounded shutdown)
+//!                    │
+//!   duplex / any  ──►┴► serve::SimCore::serve  (one client, silent AUTH failures, framing
+//!   AsyncRead+Write        │   with ERR FRAME + discard, inbound queue of 8, AUTH / idle /
+//!                          │   write deadlines)
+//!                          │ frame payloads
+//!                          ▼
+//!                      console  (cohesix_core parser, verbs, ATTACH guard + tickets,
+//!                          │      scopes/bandwidth, refusal shapes, CAT preview)
+//!                          │ list / read / tail / append
+//!                          ▼
+//!                      namespace (pure model, every collection bounded)
 //! ```
 //!
-//! * [`server`]: [`Simulator::spawn`] → [`SimHandle`] (`local_addr`, `shutdown`).
+//! * [`server`]: [`Simulator::spawn`] → [`SimHandle`] (`local_addr`, `core`, `shutdown`).
+//! * [`serve`]: [`SimCore`] (`new`, `serve(stream)`, `console`, `shutdown`) — the in-process
+//!   path a mock backend uses, the same code as TCP.
 //! * [`console`]: one payload in, reply lines out; no I/O.
 //! * [`guard`]: ATTACH back-off throttle and failed-login rate limiter (server-wide).
 //! * [`namespace`]: the file tree, with [`namespace::Features`] choosing the real
@@ -36,9 +42,11 @@ pub mod console;
 pub mod guard;
 pub mod namespace;
 pub mod preview;
+pub mod serve;
 pub mod server;
 
 pub use clock::{Clock, ManualClock, WallClock};
 pub use config::{AuthToken, SecretTable, SimConfig};
 pub use namespace::{Features, Namespace};
+pub use serve::{SessionEnd, SimCore};
 pub use server::{SimHandle, Simulator};

@@ -1,78 +1,108 @@
-//! Loopback TCP console (tokio) with the real queen's observable behaviour.
+//! Loopback TCP console (tokio) with the real queen's observable behaviour: an accept loop
+//! over [`SimCore::serve`], so TCP and in-process clients run the same connection code.
 //!
 //! ```text
-//!  accept ─► busy? ──yes──► SO_LINGER 0 + drop (client sees a reset)
-//!    │no
+//!  accept ─► slot free? ──no──► SO_LINGER 0 + drop (client sees a reset)
+//!    │ error: back off ACCEPT_ERROR_BACKOFF (stop-aware), accept again
+//!    │yes
 //!    ▼
-//!  connection task: read chunk ─► FrameDecoder ─► pre-auth: check_auth (silent close on failure)
-//!                                     │             post-auth: inbound queue (≤ 8, extras dropped)
-//!                                     ▼
-//!                   execute queue (Console, server-wide mutex) ─► frames out
+//!  connection task: SimCore::serve_claimed (AUTH / idle / write deadlines, see serve)
+//!  shutdown: stop accepting, stop every connection, wait ≤ SHUTDOWN_GRACE, abort the rest
 //! ```
 //!
 //! Differences from SRV kept on purpose (real-queen notes win over the spec): AUTH failures
 //! and the AUTH deadline close silently (no `ERR AUTH` on the wire); the idle close sends
 //! nothing.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cohesix_core::command::check_auth;
-use cohesix_core::frame::{encode_frame_raw, FrameDecodeError, FrameDecoder, HEADER_LEN};
-use cohesix_generated::console::{MAX_IN_FLIGHT, MAX_LINE_LEN};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
-use tokio::time::{timeout_at, Instant};
+use tokio::task::{JoinHandle, JoinSet};
 
-use crate::config::{AuthToken, SimConfig};
-use crate::console::{Console, Session};
-use crate::namespace::Namespace;
+use crate::config::SimConfig;
+use crate::console::Console;
+use crate::serve::{stopped, SimCore};
 
-/// Bytes read from the socket per poll.
-pub const READ_CHUNK: usize = 4096;
-/// Longest wait for a graceful FIN after the session ended.
-pub const CLOSE_GRACE: Duration = Duration::from_millis(250);
-/// Reply to an oversize frame after AUTH.
-pub const ERR_FRAME: &str = "ERR FRAME reason=invalid-length";
+pub use crate::serve::{CLOSE_GRACE, ERR_FRAME, READ_CHUNK};
+
+/// Pause after a failed `accept` (e.g. out of file descriptors) before the next one.
+pub const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest [`SimHandle::shutdown`] waits for connection tasks before aborting them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1000);
+/// Kernel send buffer of an accepted socket: bounds what a peer that stops reading can make
+/// the simulator queue in the kernel (the real queen's smoltcp buffers are small too).
+pub const SEND_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Entry point of the simulator library.
 #[derive(Debug)]
 pub struct Simulator;
 
-/// A running simulator. Dropping the handle also stops it (the stop channel closes).
+/// A running TCP simulator. Dropping the handle stops it like [`SimHandle::shutdown`]
+/// (without waiting), including the core's in-process connections.
 #[derive(Debug)]
 pub struct SimHandle {
     local_addr: SocketAddr,
-    shutdown: watch::Sender<bool>,
-    task: JoinHandle<()>,
-    console: Arc<Mutex<Console>>,
+    core: SimCore,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// A source of connections: the TCP listener, or a test double.
+pub(crate) trait Listener: Send + 'static {
+    /// Accepted stream type.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    /// Waits for the next connection.
+    fn accept(&mut self) -> impl Future<Output = io::Result<Self::Stream>> + Send;
+    /// Turns away a connection while the slot is taken.
+    fn refuse(stream: Self::Stream);
+}
+
+impl Listener for TcpListener {
+    type Stream = TcpStream;
+
+    async fn accept(&mut self) -> io::Result<TcpStream> {
+        let (stream, peer) = TcpListener::accept(self).await?;
+        tracing::debug!(%peer, "connection open");
+        let _ = stream.set_nodelay(true);
+        let _ = socket2::SockRef::from(&stream).set_send_buffer_size(SEND_BUFFER_BYTES);
+        Ok(stream)
+    }
+
+    /// Accept-then-reset: SO_LINGER 0 makes the close send RST.
+    fn refuse(stream: TcpStream) {
+        tracing::debug!("second client reset");
+        let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+        drop(stream);
+    }
 }
 
 impl Simulator {
-    /// Binds `config.bind` and serves until [`SimHandle::shutdown`]. Must run inside a tokio
-    /// runtime. Cancel safety: dropping the future before it completes drops the listener;
-    /// nothing is left running.
+    /// Binds `config.bind` and serves a new [`SimCore`] built from `config` until
+    /// [`SimHandle::shutdown`]. Must run inside a tokio runtime. Cancel safety: dropping the
+    /// future before it completes drops the listener; nothing is left running.
     pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
-        let listener = TcpListener::bind(config.bind).await?;
+        let bind = config.bind;
+        Self::spawn_with(SimCore::new(config), bind).await
+    }
+
+    /// Binds `bind` and serves `core` over TCP (the core may also serve in-process streams;
+    /// the single-client rule spans both). Cancel safety: as [`Simulator::spawn`].
+    pub async fn spawn_with(core: SimCore, bind: SocketAddr) -> io::Result<SimHandle> {
+        let listener = TcpListener::bind(bind).await?;
         let local_addr = listener.local_addr()?;
-        let ns = Namespace::new(config.features, config.seed);
-        let console = Arc::new(Mutex::new(Console::new(
-            ns,
-            config.secrets.clone(),
-            config.clock.clone(),
-        )));
-        let (tx, rx) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, config, console.clone(), rx));
+        let (stop, rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, core.clone(), rx));
         Ok(SimHandle {
             local_addr,
-            shutdown: tx,
-            task,
-            console,
+            core,
+            stop,
+            task: Some(task),
         })
     }
 }
@@ -85,213 +115,174 @@ impl SimHandle {
 
     /// Shared console state (namespace inspection in tests).
     pub fn console(&self) -> Arc<Mutex<Console>> {
-        self.console.clone()
+        self.core.console()
     }
 
-    /// Stops accepting, closes the live connection and waits for the server task.
-    /// Cancel safety: the stop signal is sent before the first await, so dropping the future
-    /// early still stops the server (without waiting for it).
-    pub async fn shutdown(self) {
-        let _ = self.shutdown.send(true);
-        let _ = self.task.await;
+    /// The served core.
+    pub fn core(&self) -> &SimCore {
+        &self.core
+    }
+
+    /// Stops accepting, ends every connection of the core and waits for the server task
+    /// (at most about [`SHUTDOWN_GRACE`]: connection tasks still running then are aborted).
+    /// Cancel safety: the stop signals are sent before the first await, so dropping the
+    /// future early still stops the server (without waiting for it).
+    pub async fn shutdown(mut self) {
+        self.signal();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    fn signal(&self) {
+        self.stop.send_replace(true);
+        self.core.shutdown();
     }
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    config: SimConfig,
-    console: Arc<Mutex<Console>>,
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.signal();
+    }
+}
+
+/// Accepts until stopped; serves one connection at a time and refuses the others.
+pub(crate) async fn accept_loop<L: Listener>(
+    mut listener: L,
+    core: SimCore,
     mut stop: watch::Receiver<bool>,
 ) {
-    let busy = Arc::new(AtomicBool::new(false));
-    let mut conns: Vec<JoinHandle<()>> = Vec::new();
+    // Connection tasks: at most one serving, plus ones within their CLOSE_GRACE.
+    let mut conns: JoinSet<()> = JoinSet::new();
     loop {
-        tokio::select! {
-            _ = stop.changed() => break,
-            accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else { continue };
-                if busy.swap(true, Ordering::SeqCst) {
-                    tracing::debug!(%peer, "second client reset");
-                    reset(stream);
-                    continue;
+        let accepted = tokio::select! {
+            _ = stopped(&mut stop) => break,
+            r = listener.accept() => r,
+        };
+        while conns.try_join_next().is_some() {}
+        match accepted {
+            Err(e) => {
+                tracing::debug!(error = %e, "accept failed; backing off");
+                tokio::select! {
+                    _ = stopped(&mut stop) => break,
+                    _ = tokio::time::sleep(ACCEPT_ERROR_BACKOFF) => {}
                 }
-                tracing::debug!(%peer, "connection open");
-                let _ = stream.set_nodelay(true);
-                let conn = Connection {
-                    stream,
-                    token: config.token.clone(),
-                    console: console.clone(),
-                    auth_timeout: config.auth_timeout,
-                    idle_timeout: config.idle_timeout,
-                };
-                let busy = busy.clone();
-                let stop = stop.clone();
-                conns.retain(|h| !h.is_finished());
-                conns.push(tokio::spawn(async move {
-                    let mut stream = conn.run(stop).await;
-                    // Free the slot before the client can observe the close, so a client
-                    // that reconnects after seeing EOF is never mistaken for a second one.
-                    busy.store(false, Ordering::SeqCst);
-                    let _ = tokio::time::timeout(CLOSE_GRACE, stream.shutdown()).await;
-                }));
             }
+            Ok(stream) => match core.claim() {
+                None => L::refuse(stream),
+                Some(slot) => {
+                    let core = core.clone();
+                    conns.spawn(async move {
+                        core.serve_claimed(slot, stream).await;
+                    });
+                }
+            },
         }
     }
-    for c in conns {
-        let _ = c.await;
+    core.shutdown();
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while conns.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::debug!("connection tasks past the shutdown grace; aborting");
+        conns.abort_all();
     }
 }
 
-/// Accept-then-reset: SO_LINGER 0 makes the close send RST.
-fn reset(stream: TcpStream) {
-    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
-    drop(stream);
-}
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// One item of the inbound queue.
-enum Inbound {
-    /// A frame payload to execute.
-    Line(Vec<u8>),
-    /// A framing error answered without execution.
-    FrameError,
-}
+    use tokio::io::{AsyncReadExt, DuplexStream};
+    use tokio::sync::mpsc;
 
-/// What to do with the connection after a decode pass.
-enum Verdict {
-    Continue,
-    Close,
-}
+    use super::*;
 
-struct Connection {
-    stream: TcpStream,
-    token: AuthToken,
-    console: Arc<Mutex<Console>>,
-    auth_timeout: Duration,
-    idle_timeout: Duration,
-}
-
-fn push_frame(out: &mut Vec<u8>, line: &str) {
-    if line.len() > MAX_LINE_LEN || line.trim().is_empty() {
-        return;
-    }
-    let start = out.len();
-    out.resize(start + HEADER_LEN + line.len(), 0);
-    let _ = encode_frame_raw(line.as_bytes(), &mut out[start..]);
-}
-
-impl Connection {
-    /// Serves one client until QUIT, EOF, a fatal frame, a deadline or shutdown, then hands
-    /// the socket back for closing. Cancel safety: dropping the future drops the socket (the
-    /// client sees a close) and loses nothing else.
-    async fn run(mut self, stop: watch::Receiver<bool>) -> TcpStream {
-        self.serve(stop).await;
-        self.stream
+    /// Accepts streams from a channel; `Err` items are accept failures.
+    struct Fake {
+        rx: mpsc::UnboundedReceiver<io::Result<DuplexStream>>,
+        calls: Arc<AtomicUsize>,
     }
 
-    async fn serve(&mut self, mut stop: watch::Receiver<bool>) {
-        let mut decoder: FrameDecoder<MAX_LINE_LEN> = FrameDecoder::new();
-        let mut session = Session::default();
-        let mut authed = false;
-        let mut deadline = Instant::now() + self.auth_timeout;
-        let mut buf = vec![0u8; READ_CHUNK];
-        loop {
-            let n = tokio::select! {
-                _ = stop.changed() => return,
-                r = timeout_at(deadline, self.stream.read(&mut buf)) => match r {
-                    Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return,
-                    Ok(Ok(n)) => n,
-                },
-            };
-            if authed {
-                deadline = Instant::now() + self.idle_timeout;
+    /// Streams turned away (only the refusal test refuses anything).
+    static REFUSED: AtomicUsize = AtomicUsize::new(0);
+
+    impl Listener for Fake {
+        type Stream = DuplexStream;
+
+        async fn accept(&mut self) -> io::Result<DuplexStream> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            match self.rx.recv().await {
+                Some(r) => r,
+                None => std::future::pending().await,
             }
-            let mut queue: Vec<Inbound> = Vec::new();
-            let mut out: Vec<u8> = Vec::new();
-            let verdict = self.decode(&buf[..n], &mut decoder, &mut authed, &mut queue, &mut out);
-            if authed {
-                deadline = Instant::now() + self.idle_timeout;
-            }
-            let mut close = matches!(verdict, Verdict::Close);
-            for item in queue {
-                match item {
-                    Inbound::FrameError => push_frame(&mut out, ERR_FRAME),
-                    Inbound::Line(payload) => {
-                        let reply = {
-                            let mut c = self.console.lock().unwrap_or_else(PoisonError::into_inner);
-                            c.execute(&mut session, &payload)
-                        };
-                        for line in &reply.lines {
-                            push_frame(&mut out, line);
-                        }
-                        if reply.close {
-                            close = true;
-                            break;
-                        }
-                    }
-                }
-            }
-            if !out.is_empty() && self.stream.write_all(&out).await.is_err() {
-                return;
-            }
-            if close {
-                return;
-            }
+        }
+
+        fn refuse(stream: DuplexStream) {
+            REFUSED.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
         }
     }
 
-    /// Feeds one chunk through the decoder; fills the inbound queue (≤ `MAX_IN_FLIGHT`
-    /// commands, extras dropped) and pre-auth replies.
-    fn decode(
-        &self,
-        mut input: &[u8],
-        decoder: &mut FrameDecoder<MAX_LINE_LEN>,
-        authed: &mut bool,
-        queue: &mut Vec<Inbound>,
-        out: &mut Vec<u8>,
-    ) -> Verdict {
-        let mut commands = queue
-            .iter()
-            .filter(|i| matches!(i, Inbound::Line(_)))
-            .count();
-        while !input.is_empty() {
-            let (used, res) = decoder.push_counted(input);
-            input = &input[used..];
-            if let Err(e) = res {
-                if !*authed || matches!(e, FrameDecodeError::TooShort { .. }) {
-                    return Verdict::Close;
-                }
-                queue.push(Inbound::FrameError);
-                if decoder.skip_payload().is_none() {
-                    return Verdict::Close;
-                }
-                continue;
-            }
-            let Some(frame) = decoder.frame() else {
-                if used == 0 {
-                    break;
-                }
-                continue;
-            };
-            let payload = frame.to_vec();
-            decoder.clear_frame();
-            if std::str::from_utf8(&payload).is_err() {
-                return Verdict::Close;
-            }
-            if !*authed {
-                if check_auth(&payload, self.token.expose()).is_err() {
-                    return Verdict::Close;
-                }
-                *authed = true;
-                push_frame(out, "OK AUTH");
-                continue;
-            }
-            if commands < MAX_IN_FLIGHT {
-                queue.push(Inbound::Line(payload));
-                commands += 1;
-            } else {
-                tracing::debug!("inbound queue full; command dropped");
-            }
+    #[tokio::test(start_paused = true)]
+    async fn accept_errors_back_off_and_stop_ends_the_loop_within_its_deadlines() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let fake = Fake {
+            rx,
+            calls: calls.clone(),
+        };
+        let core = SimCore::new(SimConfig::loopback());
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(fake, core.clone(), stop_rx));
+        // 1 s of continuous accept failures (e.g. EMFILE): one attempt per back-off, no spin.
+        for _ in 0..1000 {
+            tx.send(Err(io::Error::other("EMFILE"))).unwrap();
         }
-        Verdict::Continue
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let n = calls.load(Ordering::SeqCst);
+        let most = (1000 / ACCEPT_ERROR_BACKOFF.as_millis()) as usize + 2;
+        assert!((2..=most).contains(&n), "{n} accepts in 1 s");
+        // Stop during a back-off: the loop ends at once, not after the queued errors.
+        let t0 = tokio::time::Instant::now();
+        stop.send_replace(true);
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("accept loop ignored stop")
+            .unwrap();
+        assert!(t0.elapsed() < ACCEPT_ERROR_BACKOFF, "{:?}", t0.elapsed());
+        assert!(core.is_shut_down());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn second_connection_is_refused_and_shutdown_is_bounded() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let fake = Fake {
+            rx,
+            calls: Arc::new(AtomicUsize::new(0)),
+        };
+        let mut cfg = SimConfig::loopback();
+        cfg.auth_timeout = Duration::from_secs(3600);
+        let core = SimCore::new(cfg);
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(fake, core.clone(), stop_rx));
+        let (_first, s1) = tokio::io::duplex(64);
+        let (mut second, s2) = tokio::io::duplex(64);
+        tx.send(Ok(s1)).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        tx.send(Ok(s2)).unwrap();
+        let mut b = [0u8; 1];
+        assert_eq!(second.read(&mut b).await.unwrap(), 0);
+        assert_eq!(REFUSED.load(Ordering::SeqCst), 1);
+        assert!(core.is_busy(), "the first connection holds the slot");
+        let t0 = tokio::time::Instant::now();
+        stop.send_replace(true);
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("accept loop ignored stop")
+            .unwrap();
+        assert!(t0.elapsed() <= SHUTDOWN_GRACE, "{:?}", t0.elapsed());
+        assert!(!core.is_busy());
     }
 }

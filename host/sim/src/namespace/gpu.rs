@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::bounds::{LineStore, GPU_STATUS_MAX_LINES};
 use super::error::{NsError, NsResult};
 use super::json::GpuLeaseSpec;
 use super::Namespace;
@@ -17,7 +18,7 @@ pub struct Gpu {
     pub id: String,
     info: Vec<String>,
     lease: Option<String>,
-    status: Vec<String>,
+    status: LineStore,
 }
 
 fn object(payload: &str) -> NsResult<Value> {
@@ -28,13 +29,22 @@ fn object(payload: &str) -> NsResult<Value> {
 }
 
 impl Gpu {
-    /// A mock GPU named `id`.
+    /// A mock GPU named `id` (`MockGPU`, 8192 MB, 80 SMs).
     pub fn mock(id: &str) -> Self {
+        Self::with_info(id, "MockGPU", 8192, 80)
+    }
+
+    /// A mock MIG slice named `id` (`MockMIG`, 1024 MB, 14 SMs; host-surface §5.3).
+    pub fn mock_mig(id: &str) -> Self {
+        Self::with_info(id, "MockMIG", 1024, 14)
+    }
+
+    fn with_info(id: &str, name: &str, memory_mb: u32, sm_count: u32) -> Self {
         let info = json!({
             "id": id,
-            "name": "MockGPU",
-            "memory_mb": 8192,
-            "sm_count": 80,
+            "name": name,
+            "memory_mb": memory_mb,
+            "sm_count": sm_count,
             "driver_version": "mock",
             "runtime_version": "mock",
         });
@@ -43,8 +53,13 @@ impl Gpu {
             id: id.to_string(),
             info: pretty.lines().map(str::to_owned).collect(),
             lease: None,
-            status: Vec::new(),
+            status: LineStore::new(GPU_STATUS_MAX_LINES, usize::MAX),
         }
+    }
+
+    /// Status lines evicted.
+    pub fn status_evicted(&self) -> u64 {
+        self.status.evicted_lines()
     }
 
     pub(super) fn set_lease(&mut self, spec: &GpuLeaseSpec, worker: &str, state: &str) {
@@ -113,7 +128,7 @@ impl Namespace {
                 match *node {
                     "info" => Some(g.info.clone()),
                     "lease" => Some(g.lease.clone().into_iter().collect()),
-                    "status" => Some(g.status.clone()),
+                    "status" => Some(g.status.to_vec()),
                     _ => None,
                 }
             }
@@ -142,8 +157,6 @@ impl Namespace {
                     g.lease = Some(v.to_string());
                 } else {
                     g.status.push(v.to_string());
-                    let excess = g.status.len().saturating_sub(super::SNAPSHOT_LINES);
-                    g.status.drain(..excess);
                 }
                 Ok(())
             }

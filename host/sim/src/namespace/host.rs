@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::bounds::{LineStore, HOST_CONTROL_MAX_LINES};
 use super::error::{NsError, NsResult};
 use super::json::parse_strict;
 
@@ -73,8 +74,21 @@ fn ticket_token(s: &str) -> bool {
 pub enum HostNode {
     /// Read-only status lines.
     Status(Vec<String>),
-    /// Append-only control node; keeps the lines written.
-    Control(Vec<String>),
+    /// Append-only control node; keeps the newest [`HOST_CONTROL_MAX_LINES`] lines written
+    /// and counts every write.
+    Control {
+        /// Kept lines.
+        lines: LineStore,
+        /// Writes since boot.
+        writes: u64,
+    },
+}
+
+fn control() -> HostNode {
+    HostNode::Control {
+        lines: LineStore::new(HOST_CONTROL_MAX_LINES, usize::MAX),
+        writes: 0,
+    }
 }
 
 /// The `/host` subtree.
@@ -123,11 +137,11 @@ impl Host {
             "/host/docker/cohesix-sidecar/stop",
         ];
         for c in controls {
-            nodes.insert(c.to_string(), HostNode::Control(Vec::new()));
+            nodes.insert(c.to_string(), control());
         }
         if tickets {
             for n in ["spec", "status", "deadletter"] {
-                nodes.insert(format!("/host/tickets/{n}"), HostNode::Control(Vec::new()));
+                nodes.insert(format!("/host/tickets/{n}"), control());
             }
         }
         Self { nodes, tickets }
@@ -177,7 +191,7 @@ impl Host {
             .and_then(|n| n.strip_suffix(".snapshot"))
         {
             return match self.nodes.get(&format!("/host/tickets/{base}")) {
-                Some(HostNode::Control(lines)) => Some(lines.clone()),
+                Some(HostNode::Control { lines, .. }) => Some(lines.to_vec()),
                 _ => None,
             };
         }
@@ -189,7 +203,18 @@ impl Host {
 
     /// Whether `path` is an append-only control node.
     pub fn is_control(&self, path: &str) -> bool {
-        matches!(self.nodes.get(path), Some(HostNode::Control(_)))
+        matches!(self.nodes.get(path), Some(HostNode::Control { .. }))
+    }
+
+    /// Control lines evicted over all nodes.
+    pub fn evicted(&self) -> u64 {
+        self.nodes
+            .values()
+            .map(|n| match n {
+                HostNode::Control { lines, .. } => lines.evicted_lines(),
+                HostNode::Status(_) => 0,
+            })
+            .sum()
     }
 
     /// Appends to a control node (caller has done role and policy checks).
@@ -219,18 +244,16 @@ impl Host {
             }
             _ => {}
         }
-        let Some(HostNode::Control(lines)) = self.nodes.get_mut(path) else {
+        let Some(HostNode::Control { lines, writes }) = self.nodes.get_mut(path) else {
             return Err(NsError::InvalidPath);
         };
-        lines.push(payload.to_string());
+        lines.push(payload);
+        *writes = writes.saturating_add(1);
+        let restarts = *writes;
         if let Some(unit) = path
             .strip_prefix("/host/systemd/")
             .and_then(|r| r.strip_suffix("/restart"))
         {
-            let restarts = match self.nodes.get(path) {
-                Some(HostNode::Control(l)) => l.len(),
-                _ => 0,
-            };
             self.nodes.insert(
                 format!("/host/systemd/{unit}/status"),
                 HostNode::Status(vec![format!(

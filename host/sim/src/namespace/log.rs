@@ -1,48 +1,50 @@
 //! `/log/queen.log`: bounded append log with absolute line numbers for per-session cursors.
 
-use std::collections::VecDeque;
+use super::bounds::LineStore;
 
-/// Lines kept in memory.
+/// Lines kept in memory (evict-oldest).
 pub const LOG_CAPACITY: usize = 1024;
 /// Lines one TAIL/LOG snapshot returns at most.
 pub const SNAPSHOT_LINES: usize = 64;
 
 /// The queen log.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct QueenLog {
-    lines: VecDeque<String>,
-    /// Absolute number of the first kept line.
-    base: u64,
+    store: LineStore,
+}
+
+impl Default for QueenLog {
+    fn default() -> Self {
+        Self {
+            store: LineStore::new(LOG_CAPACITY, usize::MAX),
+        }
+    }
 }
 
 impl QueenLog {
     /// Appends one line (a system `[...]` line or user text).
     pub fn push(&mut self, line: impl Into<String>) {
-        if self.lines.len() >= LOG_CAPACITY {
-            self.lines.pop_front();
-            self.base += 1;
-        }
-        self.lines.push_back(line.into());
+        self.store.push(line);
     }
 
     /// Absolute number one past the newest line.
     pub fn end(&self) -> u64 {
-        self.base + self.lines.len() as u64
+        self.store.end_lines()
+    }
+
+    /// Lines evicted since boot.
+    pub fn evicted(&self) -> u64 {
+        self.store.evicted_lines()
     }
 
     /// All kept lines, oldest first.
-    pub fn lines(&self) -> impl Iterator<Item = &str> {
-        self.lines.iter().map(String::as_str)
+    pub fn lines(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
+        self.store.iter()
     }
 
     /// Up to [`SNAPSHOT_LINES`] newest lines at or after `cursor`; returns them and the new cursor.
     pub fn since(&self, cursor: u64) -> (Vec<String>, u64) {
-        let from = cursor.max(self.base);
-        let skip = usize::try_from(from - self.base).unwrap_or(usize::MAX);
-        let fresh: Vec<&String> = self.lines.iter().skip(skip).collect();
-        let start = fresh.len().saturating_sub(SNAPSHOT_LINES);
-        let out = fresh[start..].iter().map(|s| (*s).clone()).collect();
-        (out, self.end())
+        self.store.since(cursor, SNAPSHOT_LINES)
     }
 
     /// The newest [`SNAPSHOT_LINES`] lines (LOG verb).
@@ -78,5 +80,6 @@ mod tests {
         }
         assert_eq!(log.lines().next(), Some("5"));
         assert_eq!(log.end(), (LOG_CAPACITY + 5) as u64);
+        assert_eq!(log.evicted(), 5);
     }
 }

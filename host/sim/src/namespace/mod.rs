@@ -11,6 +11,7 @@
 //!     trace  updates  shard  worker/<id>/telemetry  host/<provider>/..  [policy actions]
 //! ```
 
+pub mod bounds;
 mod bytes;
 mod control_plane;
 mod error;
@@ -23,12 +24,14 @@ mod policy;
 mod proc;
 mod sidecar;
 mod telemetry;
+mod walk;
 mod workers;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, VecDeque};
 
 use cohesix_core::role::Role;
 
+pub use bounds::{Drops, LineStore};
 pub use bytes::ReadError;
 pub use control_plane::{Exports, Leases, Schedule};
 pub use error::{NsError, NsResult};
@@ -40,6 +43,7 @@ pub use log::{QueenLog, SNAPSHOT_LINES};
 pub use policy::{ApprovalState, Policy};
 pub use sidecar::Sidecars;
 pub use telemetry::{Device, Ingest, Ring, RING_BYTES_PER_WORKER};
+pub use walk::Walk;
 pub use workers::{shard_label, Worker};
 
 /// Optional namespace surfaces. [`Features::shipped`] matches the real 0.3.0-alpha2 queen;
@@ -63,6 +67,12 @@ pub struct Features {
     /// and a transition not allowed from the current state (`drain` from ONLINE, `cordon`
     /// from DRAINING, `resume` from ONLINE) with `detail=invalid-payload`.
     pub lifecycle_drain: bool,
+    /// The host library's mock seed (host-surface §5.3): telemetry device `device-1` with
+    /// segment `seg-000001` = `{"seq":1}` (so the next segment is `seg-000002`).
+    pub mock_seed: bool,
+    /// A MIG slice `MIG-0` (`MockMIG`, 1024 MB, 14 SMs) beside the two mock GPUs (§5.3
+    /// `include_mig`).
+    pub mig: bool,
 }
 
 impl Features {
@@ -75,6 +85,8 @@ impl Features {
             peft: false,
             sidecars: false,
             lifecycle_drain: false,
+            mock_seed: false,
+            mig: false,
         }
     }
 
@@ -87,7 +99,18 @@ impl Features {
             peft: true,
             sidecars: true,
             lifecycle_drain: true,
+            mock_seed: false,
+            mig: false,
         }
+    }
+
+    /// The surface the host library's Mock backend serves: every [`Features::full`] surface
+    /// plus the §5.3 mock seed (`device-1` telemetry), with `MIG-0` when `include_mig`.
+    pub const fn mock(include_mig: bool) -> Self {
+        let mut f = Self::full();
+        f.mock_seed = true;
+        f.mig = include_mig;
+        f
     }
 }
 
@@ -116,19 +139,46 @@ impl Caller {
     }
 }
 
-/// Per-session TAIL cursors (path → absolute line number already delivered).
+/// Per-session TAIL cursors (path → absolute line number already delivered), at most
+/// [`bounds::CURSORS_MAX_ENTRIES`] paths (the least recently set is forgotten first).
 #[derive(Debug, Clone, Default)]
 pub struct Cursors {
-    map: HashMap<String, u64>,
+    entries: VecDeque<(String, u64)>,
+    evicted: u64,
 }
 
 impl Cursors {
     fn get(&self, path: &str) -> u64 {
-        self.map.get(path).copied().unwrap_or(0)
+        self.entries
+            .iter()
+            .find(|(p, _)| p == path)
+            .map_or(0, |(_, at)| *at)
     }
 
     fn set(&mut self, path: &str, at: u64) {
-        self.map.insert(path.to_string(), at);
+        if let Some(i) = self.entries.iter().position(|(p, _)| p == path) {
+            self.entries.remove(i);
+        }
+        self.entries.push_back((path.to_string(), at));
+        while self.entries.len() > bounds::CURSORS_MAX_ENTRIES {
+            self.entries.pop_front();
+            self.evicted += 1;
+        }
+    }
+
+    /// Paths with a cursor.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no path has a cursor.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Cursors forgotten because of the bound.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
     }
 }
 
@@ -163,11 +213,12 @@ pub struct Namespace {
     exports: Exports,
     policy: Policy,
     host: Host,
-    trace: Vec<String>,
+    trace: LineStore,
     binds: Vec<(String, String)>,
     mounts: Vec<(String, String)>,
     lora_jobs: BTreeMap<String, Vec<(String, Vec<String>)>>,
     sidecars: Sidecars,
+    drops: Drops,
 }
 
 impl Namespace {
@@ -201,6 +252,14 @@ impl Namespace {
                 ),
             ],
         );
+        let mut gpus = vec![Gpu::mock("GPU-0"), Gpu::mock("GPU-1")];
+        if features.mig {
+            gpus.push(Gpu::mock_mig("MIG-0"));
+        }
+        let mut ingest = Ingest::default();
+        if features.mock_seed {
+            ingest.seed_mock();
+        }
         Self {
             features,
             seed,
@@ -208,19 +267,33 @@ impl Namespace {
             lifecycle: Lifecycle::default(),
             workers: Vec::new(),
             next_worker: 1,
-            gpus: vec![Gpu::mock("GPU-0"), Gpu::mock("GPU-1")],
+            gpus,
             models_active: Vec::new(),
-            ingest: Ingest::default(),
+            ingest,
             schedule: Schedule::default(),
             leases: Leases::default(),
             exports: Exports::default(),
             policy: Policy::default(),
             host: Host::new(features.host_tickets),
-            trace: Vec::new(),
+            trace: LineStore::new(bounds::TRACE_EVENTS_MAX_LINES, usize::MAX),
             binds: Vec::new(),
             mounts: Vec::new(),
             lora_jobs,
             sidecars: Sidecars::default(),
+            drops: Drops::default(),
+        }
+    }
+
+    /// What the bounds dropped or refused since boot (see [`bounds`]).
+    pub fn drops(&self) -> Drops {
+        Drops {
+            log_lines: self.log.evicted(),
+            trace_events: self.trace.evicted_lines(),
+            gpu_status_lines: self.gpus.iter().map(Gpu::status_evicted).sum(),
+            host_control_lines: self.host.evicted(),
+            spool_entries: self.sidecars.spool_evicted(),
+            telemetry_segments: self.ingest.evicted(),
+            ..self.drops
         }
     }
 
@@ -347,7 +420,7 @@ impl Namespace {
         let c = components(path).ok_or(NsError::InvalidPath)?;
         let out = match c.as_slice() {
             ["log", "queen.log"] => Some(self.log.lines().map(str::to_owned).collect()),
-            ["trace", "events"] => Some(self.trace.clone()),
+            ["trace", "events"] => Some(self.trace.to_vec()),
             ["proc", rest @ ..] => self.proc_read(rest, now_ms),
             ["gpu", rest @ ..] => self.gpu_read(rest),
             ["host", ..] => self.host.read(path),
@@ -395,15 +468,33 @@ impl Namespace {
         }
     }
 
-    /// Appends `payload` to `path` as `caller`; returns the payload byte count.
+    /// Appends `payload` to `path` as `caller`; returns the payload byte count. Payloads over
+    /// [`bounds::MAX_STORED_LINE`] bytes are refused (`detail=max_line_len`); a write a
+    /// bounded store refuses (`buffer-full`, `ELIMIT`) is counted in [`Drops::refused`].
     pub fn append(&mut self, path: &str, payload: &str, caller: &Caller) -> NsResult<usize> {
+        let res = if payload.len() > bounds::MAX_STORED_LINE {
+            Err(NsError::Limit {
+                detail: "max_line_len",
+            })
+        } else {
+            self.append_inner(path, payload, caller)
+        };
+        if matches!(res, Err(NsError::BufferFull | NsError::Limit { .. })) {
+            self.drops.refused = self.drops.refused.saturating_add(1);
+        }
+        res
+    }
+
+    fn append_inner(&mut self, path: &str, payload: &str, caller: &Caller) -> NsResult<usize> {
         let c = components(path).ok_or(NsError::InvalidPath)?;
         if caller.role.is_worker() && !matches!(c.first(), Some(&"bus") | Some(&"lora")) {
             return Err(NsError::Denied);
         }
         match c.as_slice() {
             ["log", "queen.log"] => self.log.push(payload),
-            ["trace", "ctl"] => self.trace.push(payload.to_string()),
+            ["trace", "ctl"] => {
+                self.trace.push(payload);
+            }
             ["queen", "ctl"] => {
                 self.gate(path)?;
                 self.queen_ctl(payload)?;
@@ -431,12 +522,7 @@ impl Namespace {
                 if !json::is_token(dev, cohesix_generated::console::MAX_ID_LEN) {
                     return Err(NsError::InvalidPath);
                 }
-                let seg = self
-                    .ingest
-                    .devices
-                    .entry(dev.to_string())
-                    .or_default()
-                    .new_segment(payload)?;
+                let seg = self.ingest.new_segment(dev, payload)?;
                 self.log
                     .push(format!("[INFO  telemetry] device={dev} new segment {seg}"));
             }
@@ -461,15 +547,7 @@ impl Namespace {
                 self.sidecar_append(&c, payload, caller.role)?
             }
             ["actions", "queue"] if self.features.policy => self.policy.enqueue(payload)?,
-            ["policy", "ctl"] if self.features.policy => {
-                if !matches!(
-                    serde_json::from_str::<serde_json::Value>(payload),
-                    Ok(serde_json::Value::Object(_))
-                ) {
-                    return Err(NsError::InvalidPayload);
-                }
-                self.policy.ctl.push(payload.to_string());
-            }
+            ["policy", "ctl"] if self.features.policy => self.policy.append_ctl(payload)?,
             _ => {
                 // Existing read-only files refuse writes with EPERM; unknown paths are invalid.
                 return Err(match self.read(path, caller.now_ms) {
@@ -496,3 +574,5 @@ impl Namespace {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bounds;

@@ -2,6 +2,7 @@
 //! Approvals are single-use: a gated append consumes the oldest queued approval for its path.
 
 use cohesix_generated::console::MAX_ID_LEN;
+use cohesix_generated::ecosystem::policy::{CTL_MAX_BYTES, QUEUE_MAX_BYTES, QUEUE_MAX_ENTRIES};
 
 use super::error::{NsError, NsResult};
 use super::json::{is_token, parse_strict, ApprovalRequest};
@@ -49,16 +50,43 @@ pub fn gating_rule(path: &str) -> Option<&'static str> {
         .map(|(id, _)| *id)
 }
 
-/// Policy state.
+/// Policy state. Like the upstream queen's action queue, `/actions/queue` takes at most
+/// `ecosystem.policy.queue_max_entries` approvals and `queue_max_bytes` bytes (lines plus
+/// newlines) per boot, consumed ones included, and `/policy/ctl` at most `ctl_max_bytes`;
+/// beyond them a write is refused (`ELIMIT`, `detail=queue_max_entries|queue_max_bytes|
+/// ctl_max_bytes`).
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     /// Approvals in queue order.
     pub approvals: Vec<Approval>,
     /// Lines appended to `/policy/ctl`.
     pub ctl: Vec<String>,
+    /// Lines appended to `/actions/queue`, as written.
+    pub queue: Vec<String>,
+    queue_bytes: usize,
+    ctl_bytes: usize,
 }
 
 impl Policy {
+    /// Appends one `/policy/ctl` line (a JSON object).
+    pub fn append_ctl(&mut self, payload: &str) -> NsResult<()> {
+        if !matches!(
+            serde_json::from_str::<serde_json::Value>(payload),
+            Ok(serde_json::Value::Object(_))
+        ) {
+            return Err(NsError::InvalidPayload);
+        }
+        let n = payload.len() + 1;
+        if self.ctl_bytes + n > CTL_MAX_BYTES {
+            return Err(NsError::Limit {
+                detail: "ctl_max_bytes",
+            });
+        }
+        self.ctl_bytes += n;
+        self.ctl.push(payload.to_string());
+        Ok(())
+    }
+
     /// `/policy/rules` content.
     pub fn rules(&self) -> Vec<String> {
         RULES
@@ -81,6 +109,19 @@ impl Policy {
         {
             return Err(NsError::InvalidPayload);
         }
+        if self.approvals.len() >= QUEUE_MAX_ENTRIES {
+            return Err(NsError::Limit {
+                detail: "queue_max_entries",
+            });
+        }
+        let n = payload.trim().len() + 1;
+        if self.queue_bytes + n > QUEUE_MAX_BYTES {
+            return Err(NsError::Limit {
+                detail: "queue_max_bytes",
+            });
+        }
+        self.queue_bytes += n;
+        self.queue.push(payload.trim().to_string());
         self.approvals.push(Approval {
             id: req.id,
             target: req.target,
@@ -171,5 +212,52 @@ mod tests {
             "/host/systemd/*/restart",
             "/host/systemd/a/b/restart"
         ));
+    }
+
+    #[test]
+    fn queue_and_ctl_are_bounded_by_the_manifest() {
+        let mut p = Policy::default();
+        for i in 0..QUEUE_MAX_ENTRIES {
+            p.enqueue(&format!(
+                r#"{{"id":"a{i}","target":"/queen/ctl","decision":"approve"}}"#
+            ))
+            .unwrap();
+        }
+        assert_eq!(
+            p.enqueue(r#"{"id":"late","target":"/queen/ctl","decision":"approve"}"#),
+            Err(NsError::Limit {
+                detail: "queue_max_entries"
+            })
+        );
+        assert_eq!(p.approvals.len(), QUEUE_MAX_ENTRIES);
+        let mut p = Policy::default();
+        let long = format!("/q/{}/{}", "t".repeat(64), "u".repeat(27));
+        let mut refused = None;
+        for i in 0..QUEUE_MAX_ENTRIES {
+            let line = format!(r#"{{"id":"b{i}","target":"{long}","decision":"deny"}}"#);
+            if let Err(e) = p.enqueue(&line) {
+                refused = Some(e);
+                break;
+            }
+        }
+        assert_eq!(
+            refused,
+            Some(NsError::Limit {
+                detail: "queue_max_bytes"
+            })
+        );
+        let mut hit = false;
+        for i in 0..200 {
+            if p.append_ctl(&format!(r#"{{"rule":"r{i}","x":"{}"}}"#, "y".repeat(20)))
+                == Err(NsError::Limit {
+                    detail: "ctl_max_bytes",
+                })
+            {
+                hit = true;
+                break;
+            }
+        }
+        assert!(hit);
+        assert_eq!(p.append_ctl("[1]"), Err(NsError::InvalidPayload));
     }
 }

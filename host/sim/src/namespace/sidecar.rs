@@ -4,6 +4,7 @@
 
 use cohesix_core::role::Role;
 
+use super::bounds::{LineStore, SPOOL_MAX_ENTRIES};
 use super::error::{NsError, NsResult};
 use super::Namespace;
 
@@ -12,14 +13,36 @@ pub const BUS_ADAPTERS: [&str; 1] = ["modbus-main"];
 /// LoRa adapters served.
 pub const LORA_ADAPTERS: [&str; 1] = ["lora-main"];
 
-/// Sidecar state.
-#[derive(Debug, Clone, Default)]
+/// Sidecar state: the spool keeps at most [`SPOOL_MAX_ENTRIES`] entries (evict-oldest);
+/// control and link writes are counted, not kept.
+#[derive(Debug, Clone)]
 pub struct Sidecars {
-    spool: Vec<String>,
+    spool: LineStore,
     replayed: usize,
-    bus_ctl: Vec<String>,
-    link: Vec<String>,
-    lora_ctl: Vec<String>,
+    bus_ctl: u64,
+    link: u64,
+    lora_ctl: u64,
+    spool_evicted: u64,
+}
+
+impl Default for Sidecars {
+    fn default() -> Self {
+        Self {
+            spool: LineStore::new(SPOOL_MAX_ENTRIES, usize::MAX),
+            replayed: 0,
+            bus_ctl: 0,
+            link: 0,
+            lora_ctl: 0,
+            spool_evicted: 0,
+        }
+    }
+}
+
+impl Sidecars {
+    /// Spool entries evicted (a replay drains, it does not evict).
+    pub fn spool_evicted(&self) -> u64 {
+        self.spool_evicted
+    }
 }
 
 impl Namespace {
@@ -42,7 +65,7 @@ impl Namespace {
             ["bus", a, node] if BUS_ADAPTERS.contains(a) => match *node {
                 "spool" => Some(vec![format!("entries={}", s.spool.len())]),
                 "replay" => Some(vec![format!("entries={}", s.replayed)]),
-                "link" => Some(vec![format!("link=up writes={}", s.link.len())]),
+                "link" => Some(vec![format!("link=up writes={}", s.link)]),
                 _ => None,
             },
             ["lora", a, node] if LORA_ADAPTERS.contains(a) => match *node {
@@ -75,14 +98,11 @@ impl Namespace {
         }
         let s = &mut self.sidecars;
         match c {
-            ["bus", _, "telemetry"] => s.spool.push(payload.to_string()),
-            ["bus", _, "replay"] => {
-                s.replayed = s.spool.len();
-                s.spool.clear();
-            }
-            ["bus", _, "ctl"] => s.bus_ctl.push(payload.to_string()),
-            ["bus", _, "link"] => s.link.push(payload.to_string()),
-            ["lora", _, "ctl"] => s.lora_ctl.push(payload.to_string()),
+            ["bus", _, "telemetry"] => s.spool_evicted += s.spool.push(payload),
+            ["bus", _, "replay"] => s.replayed = s.spool.clear(),
+            ["bus", _, "ctl"] => s.bus_ctl = s.bus_ctl.saturating_add(1),
+            ["bus", _, "link"] => s.link = s.link.saturating_add(1),
+            ["lora", _, "ctl"] => s.lora_ctl = s.lora_ctl.saturating_add(1),
             ["bus", _, "spool"] | ["lora", _, "telemetry" | "tamper"] => {
                 return Err(NsError::Denied)
             }

@@ -1,5 +1,6 @@
 //! Telemetry: `/queen/telemetry/<dev>/{ctl,latest,seg/<seg-NNNNNN>}` ingest (bounds from
-//! `cohesix_generated::telemetry_ingest`) and worker telemetry rings (`/worker/<id>/telemetry`).
+//! `cohesix_generated::telemetry_ingest`, device count from `coh.telemetry.max_devices`) and
+//! worker telemetry rings (`/worker/<id>/telemetry`).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -7,11 +8,16 @@ use cohesix_generated::telemetry_ingest::{
     MAX_BYTES_PER_SEGMENT, MAX_SEGMENTS_PER_DEVICE, MAX_TOTAL_BYTES_PER_DEVICE,
 };
 
+use super::bounds::LineStore;
 use super::error::{NsError, NsResult};
 use super::json::{parse_strict, NewSegment};
 
-/// `[telemetry] ring_bytes_per_worker` (not yet in `cohesix_generated`).
-pub const RING_BYTES_PER_WORKER: usize = 1024;
+/// `[telemetry] ring_bytes_per_worker`.
+pub const RING_BYTES_PER_WORKER: usize =
+    cohesix_generated::telemetry::RING_BYTES_PER_WORKER as usize;
+/// Ingest devices (`client_policies.coh.telemetry.max_devices`): a segment request for a new
+/// device beyond it is refused (`ELIMIT`, `detail=max_devices`); known devices keep working.
+pub const MAX_DEVICES: usize = cohesix_generated::coh::telemetry::MAX_DEVICES;
 
 #[derive(Debug, Clone, Default)]
 struct Segment {
@@ -24,11 +30,17 @@ struct Segment {
 pub struct Device {
     counter: u32,
     segments: VecDeque<Segment>,
+    evicted: u64,
 }
 
 impl Device {
     fn total(&self) -> usize {
         self.segments.iter().map(|s| s.text.len()).sum()
+    }
+
+    /// Segments evicted since the device appeared.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
     }
 
     /// Id of the newest segment.
@@ -51,14 +63,12 @@ impl Device {
 
     /// `{"new":"segment","mime":..}`: opens the next segment, evicting the oldest beyond bounds.
     pub fn new_segment(&mut self, payload: &str) -> NsResult<String> {
-        let req: NewSegment = parse_strict(payload)?;
-        if req.new != "segment" || req.mime.trim().is_empty() {
-            return Err(NsError::InvalidPayload);
-        }
-        self.counter += 1;
+        check_new_segment(payload)?;
+        self.counter = self.counter.saturating_add(1);
         let id = format!("seg-{:06}", self.counter);
         while self.segments.len() >= MAX_SEGMENTS_PER_DEVICE as usize {
             self.segments.pop_front();
+            self.evicted += 1;
         }
         self.segments.push_back(Segment {
             id: id.clone(),
@@ -94,43 +104,81 @@ impl Device {
     }
 }
 
-/// All ingest devices.
+fn check_new_segment(payload: &str) -> NsResult<()> {
+    let req: NewSegment = parse_strict(payload)?;
+    if req.new != "segment" || req.mime.trim().is_empty() {
+        return Err(NsError::InvalidPayload);
+    }
+    Ok(())
+}
+
+/// All ingest devices (at most [`MAX_DEVICES`]).
 #[derive(Debug, Clone, Default)]
 pub struct Ingest {
     /// Devices by id.
     pub devices: BTreeMap<String, Device>,
 }
 
-/// A worker's telemetry ring: lines with absolute numbers, bounded in bytes.
-#[derive(Debug, Clone, Default)]
+impl Ingest {
+    /// Opens the next segment of device `id` (created if there is room; a refused payload
+    /// creates nothing). Returns the segment id.
+    pub fn new_segment(&mut self, id: &str, payload: &str) -> NsResult<String> {
+        check_new_segment(payload)?;
+        if !self.devices.contains_key(id) && self.devices.len() >= MAX_DEVICES {
+            return Err(NsError::Limit {
+                detail: "max_devices",
+            });
+        }
+        self.devices
+            .entry(id.to_string())
+            .or_default()
+            .new_segment(payload)
+    }
+
+    /// Seeds the host library's mock device (host-surface §5.3): `device-1` with
+    /// `seg-000001` = `{"seq":1}` and its counter at 1.
+    pub fn seed_mock(&mut self) {
+        let mut d = Device {
+            counter: 1,
+            ..Device::default()
+        };
+        d.segments.push_back(Segment {
+            id: "seg-000001".to_string(),
+            text: "{\"seq\":1}\n".to_string(),
+        });
+        self.devices.insert("device-1".to_string(), d);
+    }
+
+    /// Segments evicted over all devices.
+    pub fn evicted(&self) -> u64 {
+        self.devices.values().map(Device::evicted).sum()
+    }
+}
+
+/// A worker's telemetry ring: lines with absolute numbers, bounded to
+/// [`RING_BYTES_PER_WORKER`] bytes (the newest line is always kept).
+#[derive(Debug, Clone)]
 pub struct Ring {
-    lines: VecDeque<String>,
-    base: u64,
+    store: LineStore,
+}
+
+impl Default for Ring {
+    fn default() -> Self {
+        Self {
+            store: LineStore::new(usize::MAX, RING_BYTES_PER_WORKER),
+        }
+    }
 }
 
 impl Ring {
-    /// Appends a line; returns true when older lines were overwritten (wrap).
-    pub fn push(&mut self, line: &str) -> bool {
-        self.lines.push_back(line.to_string());
-        let mut wrapped = false;
-        while self.bytes() > RING_BYTES_PER_WORKER && self.lines.len() > 1 {
-            self.lines.pop_front();
-            self.base += 1;
-            wrapped = true;
-        }
-        wrapped
-    }
-
-    fn bytes(&self) -> usize {
-        self.lines.iter().map(|l| l.len() + 1).sum()
+    /// Appends a line; returns how many older lines were overwritten (0 = no wrap).
+    pub fn push(&mut self, line: &str) -> u64 {
+        self.store.push(line)
     }
 
     /// Lines at or after `cursor` and the new cursor.
     pub fn since(&self, cursor: u64) -> (Vec<String>, u64) {
-        let from = cursor.max(self.base);
-        let skip = usize::try_from(from - self.base).unwrap_or(usize::MAX);
-        let out = self.lines.iter().skip(skip).cloned().collect();
-        (out, self.base + self.lines.len() as u64)
+        self.store.since(cursor, usize::MAX)
     }
 }
 
@@ -179,11 +227,11 @@ mod tests {
     fn ring_wraps_and_cursor_follows() {
         let mut r = Ring::default();
         let line = "w".repeat(99);
-        let mut wrapped = false;
+        let mut wrapped = 0;
         for _ in 0..12 {
-            wrapped |= r.push(&line);
+            wrapped += r.push(&line);
         }
-        assert!(wrapped);
+        assert_eq!(wrapped, 2);
         let (lines, cur) = r.since(0);
         assert_eq!(lines.len(), RING_BYTES_PER_WORKER / 100);
         r.push("tail");

@@ -5,6 +5,7 @@ use sha2::{Digest, Sha256};
 
 use cohesix_generated::console::MAX_ID_LEN;
 
+use super::bounds::{MAX_BINDS, MAX_WORKERS};
 use super::error::{NsError, NsResult};
 use super::json::{is_token, parse_queen_ctl, QueenCtl};
 use super::{Cursors, Namespace, Ring};
@@ -72,32 +73,54 @@ impl Namespace {
                 if !valid_path(&from) || !valid_path(&to) {
                     return Err(NsError::InvalidPayload);
                 }
-                self.log.push(format!("[INFO  queen] bind {from} -> {to}"));
-                self.binds.push((from, to));
+                let line = format!("[INFO  queen] bind {from} -> {to}");
+                if let Some(entry) = self.binds.iter_mut().find(|(_, t)| *t == to) {
+                    entry.0 = from;
+                } else {
+                    self.admit_bind()?;
+                    self.binds.push((from, to));
+                }
+                self.log.push(line);
             }
             QueenCtl::Mount { service, at } => {
                 if !is_token(&service, MAX_ID_LEN) || !valid_path(&at) {
                     return Err(NsError::InvalidPayload);
                 }
-                self.log
-                    .push(format!("[INFO  queen] mount {service} at {at}"));
-                self.mounts.push((service, at));
+                let line = format!("[INFO  queen] mount {service} at {at}");
+                if let Some(entry) = self.mounts.iter_mut().find(|(_, a)| *a == at) {
+                    entry.0 = service;
+                } else {
+                    self.admit_bind()?;
+                    self.mounts.push((service, at));
+                }
+                self.log.push(line);
             }
         }
         Ok(())
     }
 
+    /// Lifecycle gate, then the worker table bound ([`MAX_WORKERS`], `buffer-full`).
     fn admit_spawn(&self) -> NsResult<()> {
-        if self.lifecycle.state.admits_work() {
-            Ok(())
-        } else {
-            Err(NsError::Denied)
+        if !self.lifecycle.state.admits_work() {
+            return Err(NsError::Denied);
         }
+        if self.workers.len() >= MAX_WORKERS {
+            return Err(NsError::BufferFull);
+        }
+        Ok(())
+    }
+
+    /// Bind/mount table bound ([`MAX_BINDS`], shared, `buffer-full`).
+    fn admit_bind(&self) -> NsResult<()> {
+        if self.binds.len() + self.mounts.len() >= MAX_BINDS {
+            return Err(NsError::BufferFull);
+        }
+        Ok(())
     }
 
     fn new_worker(&mut self, kind: &'static str, gpu: Option<String>) -> String {
         let id = format!("worker-{}", self.next_worker);
-        self.next_worker += 1;
+        self.next_worker = self.next_worker.saturating_add(1);
         self.workers.push(Worker {
             id: id.clone(),
             kind,
@@ -124,7 +147,8 @@ impl Namespace {
         payload: &str,
     ) -> NsResult<()> {
         let wrapped = self.worker_mut(id, shard)?.ring.push(payload);
-        if wrapped {
+        if wrapped > 0 {
+            self.drops.ring_lines += wrapped;
             self.log.push(format!("telemetry ring wrap worker={id}"));
         }
         Ok(())
