@@ -306,14 +306,18 @@ mod tests {
         let d = temp();
         let m = write(&d, "m.toml", MANIFEST);
         let env = MapEnv::new(&[("COH_AUTH_TOKEN", "from-env")]);
-        let (t, src) = resolve_tcp_token(Some(" tok "), &[m.clone()], false, &env).unwrap();
+        let (t, src) =
+            resolve_tcp_token(Some(" tok "), std::slice::from_ref(&m), false, &env).unwrap();
         assert_eq!((t.expose(), src), ("tok", TokenSource::Explicit));
         // Manifest beats environment (upstream's tested rule).
-        let (t, src) = resolve_tcp_token(None, &[m.clone()], false, &env).unwrap();
+        let (t, src) = resolve_tcp_token(None, std::slice::from_ref(&m), false, &env).unwrap();
         assert_eq!((t.expose(), src), ("bootstrap", TokenSource::Manifest(m)));
         let missing = d.join("absent.toml");
         let (t, src) = resolve_tcp_token(None, &[missing], false, &env).unwrap();
-        assert_eq!((t.expose(), src), ("from-env", TokenSource::Env("COH_AUTH_TOKEN")));
+        assert_eq!(
+            (t.expose(), src),
+            ("from-env", TokenSource::Env("COH_AUTH_TOKEN"))
+        );
         let env = MapEnv::new(&[("COHSH_AUTH_TOKEN", "b")]);
         let (t, _) = resolve_tcp_token(None, &[d.join("x")], false, &env).unwrap();
         assert_eq!(t.expose(), "b");
@@ -334,7 +338,7 @@ mod tests {
         let d = temp();
         let m = write(&d, "m.toml", &MANIFEST.replace("bootstrap", "changeme"));
         let env = MapEnv::new(&[("COH_AUTH_TOKEN", "changeme")]);
-        let e = resolve_tcp_token(None, &[m.clone()], false, &env).unwrap_err();
+        let e = resolve_tcp_token(None, std::slice::from_ref(&m), false, &env).unwrap_err();
         assert_eq!(
             e.to_string(),
             "TCP auth token uses insecure placeholder token 'changeme'"
@@ -343,19 +347,28 @@ mod tests {
         assert!(e.to_string().contains("placeholder"));
         // Skipped, and a later real token wins.
         let env = MapEnv::new(&[("COH_AUTH_TOKEN", "changeme"), ("COHSH_AUTH_TOKEN", "real")]);
-        let (t, _) = resolve_tcp_token(None, &[m.clone()], false, &env).unwrap();
+        let (t, _) = resolve_tcp_token(None, std::slice::from_ref(&m), false, &env).unwrap();
         assert_eq!(t.expose(), "real");
         // The opt-in accepts it.
         let (t, _) = resolve_tcp_token(None, &[m], true, &MapEnv::default()).unwrap();
         assert_eq!(t.expose(), "changeme");
         let e = resolve_tcp_token(None, &[d.join("none")], false, &MapEnv::default()).unwrap_err();
-        assert!(e.to_string().starts_with("TCP auth token is required"), "{e}");
+        assert!(
+            e.to_string().starts_with("TCP auth token is required"),
+            "{e}"
+        );
     }
 
     #[test]
     fn insecure_opt_in_reads_the_variable_or_the_flag() {
-        assert!(insecure_allowed(&MapEnv::new(&[(INSECURE_ENV, "1")]), false));
-        assert!(!insecure_allowed(&MapEnv::new(&[(INSECURE_ENV, "yes")]), false));
+        assert!(insecure_allowed(
+            &MapEnv::new(&[(INSECURE_ENV, "1")]),
+            false
+        ));
+        assert!(!insecure_allowed(
+            &MapEnv::new(&[(INSECURE_ENV, "yes")]),
+            false
+        ));
         assert!(insecure_allowed(&MapEnv::default(), true));
     }
 

@@ -23,7 +23,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::auth::{insecure_allowed, resolve_rest_token, resolve_tcp_token, Secret, TokenSource};
-use crate::backend::{AnyBackend, FilesystemBackend, MockBackend, MockOptions, TcpBackend, TcpOptions};
+use crate::backend::{
+    AnyBackend, FilesystemBackend, MockBackend, MockOptions, TcpBackend, TcpOptions,
+};
 use crate::error::Error;
 
 /// Where environment variables come from (the process, or a map in tests).
@@ -113,9 +115,11 @@ impl BackendSpec {
             Self::Filesystem(root) => FilesystemBackend::new(root)?.into(),
             Self::Tcp(o) => TcpBackend::connect(o)?.into(),
             #[cfg(feature = "rest")]
-            Self::Rest { url, timeout, token } => {
-                crate::backend::RestBackend::new(url, *timeout, token.clone())?.into()
-            }
+            Self::Rest {
+                url,
+                timeout,
+                token,
+            } => crate::backend::RestBackend::new(url, *timeout, token.clone())?.into(),
             #[cfg(not(feature = "rest"))]
             Self::Rest { .. } => {
                 return Err(Error::Usage(
@@ -178,9 +182,10 @@ pub fn resolve(
     allow_insecure: bool,
 ) -> Result<(BackendSpec, Source), Error> {
     if env.var("COHESIX_MOCK").is_some_and(|v| truthy(&v)) {
-        let root = env
-            .var("COHESIX_MOCK_ROOT")
-            .map_or_else(|| PathBuf::from(cohesix_generated::examples::MOCK_ROOT), PathBuf::from);
+        let root = env.var("COHESIX_MOCK_ROOT").map_or_else(
+            || PathBuf::from(cohesix_generated::examples::MOCK_ROOT),
+            PathBuf::from,
+        );
         let include_mig = env.var("COHESIX_INCLUDE_MIG").is_some_and(|v| truthy(&v));
         let options = MockOptions::new().root(Some(root)).include_mig(include_mig);
         return Ok((BackendSpec::Mock(options), Source::Mock));
@@ -189,7 +194,10 @@ pub fn resolve(
         return Ok((BackendSpec::Filesystem(PathBuf::from(root)), Source::Mount));
     }
     let timeout = timeout(env)?;
-    if let Some((var, url)) = non_empty(env, &["COH_REST_URL", "HIVE_GATEWAY_URL", "COHESIX_REST_URL"]) {
+    if let Some((var, url)) = non_empty(
+        env,
+        &["COH_REST_URL", "HIVE_GATEWAY_URL", "COHESIX_REST_URL"],
+    ) {
         let spec = BackendSpec::Rest {
             url: url.trim_end_matches('/').to_owned(),
             timeout,
@@ -207,7 +215,8 @@ pub fn resolve(
     let max_retries = parse_int::<u32>(env, "COHESIX_MAX_RETRIES")?.unwrap_or(3);
     let allow = insecure_allowed(env, allow_insecure);
     let (token, token_source) = resolve_tcp_token(None, manifest_paths, allow, env)?;
-    let role = non_empty(env, &["COH_ROLE", "COHSH_ROLE"]).map_or_else(|| "queen".to_owned(), |(_, v)| v);
+    let role =
+        non_empty(env, &["COH_ROLE", "COHSH_ROLE"]).map_or_else(|| "queen".to_owned(), |(_, v)| v);
     let ticket = non_empty(env, &["COH_TICKET", "COHSH_TICKET"]).map(|(_, v)| Secret::new(v));
     let options = TcpOptions::new(host, port, token)
         .role(role)
@@ -232,7 +241,11 @@ mod tests {
 
     fn spec(pairs: &[(&str, &str)]) -> Result<(BackendSpec, Source), Error> {
         // An empty manifest list that does not exist keeps the defaults out of the way.
-        resolve(&MapEnv::new(pairs), &[PathBuf::from("/nonexistent/m.toml")], false)
+        resolve(
+            &MapEnv::new(pairs),
+            &[PathBuf::from("/nonexistent/m.toml")],
+            false,
+        )
     }
 
     #[test]
@@ -256,12 +269,25 @@ mod tests {
 
     #[test]
     fn mount_then_rest_in_their_order() {
-        let (s, src) = spec(&[("COHESIX_MOUNT_ROOT", "/mnt/coh"), ("COH_REST_URL", "http://x")]).unwrap();
+        let (s, src) = spec(&[
+            ("COHESIX_MOUNT_ROOT", "/mnt/coh"),
+            ("COH_REST_URL", "http://x"),
+        ])
+        .unwrap();
         assert_eq!(src, Source::Mount);
-        assert!(matches!(s, BackendSpec::Filesystem(p) if p == PathBuf::from("/mnt/coh")));
-        let (_, src) = spec(&[("COHESIX_MOUNT_ROOT", " "), ("HIVE_GATEWAY_URL", "http://g/"), ("COHESIX_REST_URL", "http://c")]).unwrap();
+        assert!(matches!(s, BackendSpec::Filesystem(p) if p == std::path::Path::new("/mnt/coh")));
+        let (_, src) = spec(&[
+            ("COHESIX_MOUNT_ROOT", " "),
+            ("HIVE_GATEWAY_URL", "http://g/"),
+            ("COHESIX_REST_URL", "http://c"),
+        ])
+        .unwrap();
         assert_eq!(src, Source::Rest("HIVE_GATEWAY_URL"));
-        let (s, src) = spec(&[("COH_REST_URL", "http://a/"), ("HIVE_GATEWAY_URL", "http://g")]).unwrap();
+        let (s, src) = spec(&[
+            ("COH_REST_URL", "http://a/"),
+            ("HIVE_GATEWAY_URL", "http://g"),
+        ])
+        .unwrap();
         assert_eq!(src, Source::Rest("COH_REST_URL"));
         assert!(matches!(s, BackendSpec::Rest { url, .. } if url == "http://a"));
     }
@@ -269,9 +295,14 @@ mod tests {
     #[test]
     fn the_timeout_is_parsed_before_rest_selection() {
         let e = spec(&[("COH_REST_URL", "http://a"), ("COHESIX_TIMEOUT_S", "soon")]).unwrap_err();
-        assert_eq!(e.to_string(), "environment variable COHESIX_TIMEOUT_S must be a number");
+        assert_eq!(
+            e.to_string(),
+            "environment variable COHESIX_TIMEOUT_S must be a number"
+        );
         let (s, _) = spec(&[("COH_REST_URL", "http://a"), ("COHESIX_TIMEOUT_S", "0.5")]).unwrap();
-        assert!(matches!(s, BackendSpec::Rest { timeout, .. } if timeout == Duration::from_millis(500)));
+        assert!(
+            matches!(s, BackendSpec::Rest { timeout, .. } if timeout == Duration::from_millis(500))
+        );
         // Empty numeric variables fail.
         assert!(spec(&[("COH_REST_URL", "http://a"), ("COHESIX_TIMEOUT_S", "")]).is_err());
     }
@@ -290,38 +321,68 @@ mod tests {
         .unwrap();
         assert_eq!(src, Source::Tcp(TokenSource::Env("COH_AUTH_TOKEN")));
         let BackendSpec::Tcp(o) = s else { panic!() };
-        assert_eq!((o.host.as_str(), o.port, o.role.as_str()), ("queen.local", 4000, "worker-gpu"));
+        assert_eq!(
+            (o.host.as_str(), o.port, o.role.as_str()),
+            ("queen.local", 4000, "worker-gpu")
+        );
         assert_eq!(o.max_retries, 7);
         assert_eq!(o.ticket.as_ref().map(Secret::expose), Some("t"));
         let (s, _) = spec(&[("COH_AUTH_TOKEN", "tok")]).unwrap();
         let BackendSpec::Tcp(o) = s else { panic!() };
-        assert_eq!((o.host.as_str(), o.port, o.role.as_str()), ("127.0.0.1", 31337, "queen"));
+        assert_eq!(
+            (o.host.as_str(), o.port, o.role.as_str()),
+            ("127.0.0.1", 31337, "queen")
+        );
     }
 
     #[test]
     fn bad_numbers_name_their_variable() {
         let e = spec(&[("COH_AUTH_TOKEN", "t"), ("COHSH_TCP_PORT", "x")]).unwrap_err();
-        assert_eq!(e.to_string(), "environment variable COHSH_TCP_PORT must be an integer");
+        assert_eq!(
+            e.to_string(),
+            "environment variable COHSH_TCP_PORT must be an integer"
+        );
         let e = spec(&[("COH_AUTH_TOKEN", "t"), ("COHESIX_MAX_RETRIES", "many")]).unwrap_err();
-        assert_eq!(e.to_string(), "environment variable COHESIX_MAX_RETRIES must be an integer");
+        assert_eq!(
+            e.to_string(),
+            "environment variable COHESIX_MAX_RETRIES must be an integer"
+        );
     }
 
     #[test]
     fn tcp_without_a_token_says_how_to_get_one() {
         let e = spec(&[]).unwrap_err();
-        assert!(e.to_string().starts_with("TCP auth token is required"), "{e}");
+        assert!(
+            e.to_string().starts_with("TCP auth token is required"),
+            "{e}"
+        );
         let e = spec(&[("COH_AUTH_TOKEN", "changeme")]).unwrap_err();
-        assert_eq!(e.to_string(), "TCP auth token uses insecure placeholder token 'changeme'");
-        let (_, src) = spec(&[("COH_AUTH_TOKEN", "changeme"), ("COHESIX_ALLOW_INSECURE_CONSOLE_AUTH", "1")]).unwrap();
+        assert_eq!(
+            e.to_string(),
+            "TCP auth token uses insecure placeholder token 'changeme'"
+        );
+        let (_, src) = spec(&[
+            ("COH_AUTH_TOKEN", "changeme"),
+            ("COHESIX_ALLOW_INSECURE_CONSOLE_AUTH", "1"),
+        ])
+        .unwrap();
         assert_eq!(src, Source::Tcp(TokenSource::Env("COH_AUTH_TOKEN")));
     }
 
     #[test]
     fn specs_never_show_secrets() {
-        let (s, _) = spec(&[("COH_AUTH_TOKEN", "sekrit-token"), ("COH_TICKET", "sekrit-ticket")]).unwrap();
+        let (s, _) = spec(&[
+            ("COH_AUTH_TOKEN", "sekrit-token"),
+            ("COH_TICKET", "sekrit-ticket"),
+        ])
+        .unwrap();
         let shown = format!("{s:?}");
         assert!(!shown.contains("sekrit"), "{shown}");
-        let (s, _) = spec(&[("COH_REST_URL", "http://a"), ("COH_REST_AUTH_TOKEN", "sekrit-rest")]).unwrap();
+        let (s, _) = spec(&[
+            ("COH_REST_URL", "http://a"),
+            ("COH_REST_AUTH_TOKEN", "sekrit-rest"),
+        ])
+        .unwrap();
         assert!(!format!("{s:?}").contains("sekrit"));
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! | [`ErrorKind`] | variants | who acts |
 //! |---|---|---|
-//! | `Caller` | [`Error::Path`], [`Error::Payload`], [`Error::Control`], [`Error::NotADirectory`], [`Error::NotAFile`], [`Error::Escapes`] | the caller fixes the call |
+//! | `Caller` | [`Error::Path`], [`Error::Payload`], [`Error::Control`], [`Error::Escapes`] | the caller fixes the call |
 //! | `Config` | [`Error::Env`], [`Error::Auth`], [`Error::Role`], [`Error::Ticket`], [`Error::Usage`] | the operator fixes the configuration |
-//! | `Refused` | [`Error::Refused`] | the caller reads the target's `ERR` line (policy, quota, parse) |
+//! | `Refused` | [`Error::Refused`], [`Error::NotADirectory`], [`Error::NotAFile`] | the caller reads the target's `ERR` line (policy, quota, parse) or picks another node |
 //! | `Transport` | [`Error::Console`] (transport faults), [`Error::Io`], [`Error::Rest`] | retry later / check the target |
 //! | `Resource` | [`Error::TooLarge`] | ask for less, or stream |
 //! | `Unknown` | [`Error::OutcomeUnknown`] | a write may or may not have happened: check before re-sending |
@@ -102,16 +102,17 @@ impl Error {
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Path(_)
-            | Self::Control(_)
-            | Self::Payload(_)
-            | Self::NotADirectory(_)
-            | Self::NotAFile(_)
-            | Self::Escapes => ErrorKind::Caller,
+            Self::Path(_) | Self::Control(_) | Self::Payload(_) | Self::Escapes => {
+                ErrorKind::Caller
+            }
             Self::Env(_) | Self::Auth(_) | Self::Role(_) | Self::Ticket(_) | Self::Usage(_) => {
                 ErrorKind::Config
             }
-            Self::Refused { .. } => ErrorKind::Refused,
+            // A directory answers "not a file" where a console answers `ERR … invalid-path`:
+            // both are the target refusing the node.
+            Self::Refused { .. } | Self::NotADirectory(_) | Self::NotAFile(_) => {
+                ErrorKind::Refused
+            }
             Self::TooLarge { .. } => ErrorKind::Resource,
             Self::OutcomeUnknown { .. } => ErrorKind::Unknown,
             Self::Console(e) => match e {

@@ -112,9 +112,8 @@ pub fn credentials(token: &Secret, role: &str, ticket: Option<&str>) -> Result<C
             other => other.to_string(),
         })
     })?;
-    Credentials::new(token.expose(), role, ticket).map_err(|e| {
-        Error::Auth(format!("console credentials refused: {e}"))
-    })
+    Credentials::new(token.expose(), role, ticket)
+        .map_err(|e| Error::Auth(format!("console credentials refused: {e}")))
 }
 
 /// A backend over one console session (TCP to a queen, or the in-process simulator).
@@ -164,7 +163,9 @@ fn refused(verb: &'static str) -> impl Fn(ClientError) -> Error {
     }
 }
 
-fn request<'a>(r: Result<Request<'a>, cohesix_core::request::RequestError>) -> Result<Request<'a>, Error> {
+fn request<'a>(
+    r: Result<Request<'a>, cohesix_core::request::RequestError>,
+) -> Result<Request<'a>, Error> {
     r.map_err(|e| Error::Payload(e.to_string()))
 }
 

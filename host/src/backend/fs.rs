@@ -100,7 +100,9 @@ impl Backend for FilesystemBackend {
                 return Err(Error::NotADirectory(path));
             }
             let mut names = Vec::new();
-            for entry in std::fs::read_dir(&local).map_err(|e| Error::io(format!("list {path}"), e))? {
+            for entry in
+                std::fs::read_dir(&local).map_err(|e| Error::io(format!("list {path}"), e))?
+            {
                 let entry = entry.map_err(|e| Error::io(format!("list {path}"), e))?;
                 names.push(entry.file_name().to_string_lossy().into_owned());
             }
@@ -117,8 +119,10 @@ impl Backend for FilesystemBackend {
             if !local.is_file() {
                 return Err(Error::NotAFile(path));
             }
-            let mut f = std::fs::File::open(&local).map_err(|e| Error::io(format!("read {path}"), e))?;
-            let data = read_bounded(&mut f, 0, max_bytes).map_err(|e| Error::io(format!("read {path}"), e))?;
+            let mut f =
+                std::fs::File::open(&local).map_err(|e| Error::io(format!("read {path}"), e))?;
+            let data = read_bounded(&mut f, 0, max_bytes)
+                .map_err(|e| Error::io(format!("read {path}"), e))?;
             if data.len() > max_bytes {
                 return Err(Error::TooLarge {
                     op: "read",
@@ -141,11 +145,16 @@ impl Backend for FilesystemBackend {
             if max_bytes == 0 {
                 return Ok(Vec::new());
             }
-            let mut f = std::fs::File::open(&local).map_err(|e| Error::io(format!("tail {path}"), e))?;
-            let len = f.metadata().map_err(|e| Error::io(format!("tail {path}"), e))?.len();
+            let mut f =
+                std::fs::File::open(&local).map_err(|e| Error::io(format!("tail {path}"), e))?;
+            let len = f
+                .metadata()
+                .map_err(|e| Error::io(format!("tail {path}"), e))?
+                .len();
             let want = u64::try_from(max_bytes).unwrap_or(u64::MAX);
             let from = len.saturating_sub(want);
-            let mut data = read_bounded(&mut f, from, max_bytes).map_err(|e| Error::io(format!("tail {path}"), e))?;
+            let mut data = read_bounded(&mut f, from, max_bytes)
+                .map_err(|e| Error::io(format!("tail {path}"), e))?;
             data.truncate(max_bytes);
             // Whole lines only: drop a partial first line.
             if from > 0 {
@@ -167,7 +176,8 @@ impl Backend for FilesystemBackend {
         let path = path.to_owned();
         blocking(move || {
             if let Some(parent) = local.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| Error::io(format!("append {path}"), e))?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Error::io(format!("append {path}"), e))?;
             }
             let mut f = std::fs::OpenOptions::new()
                 .create(true)
@@ -177,7 +187,8 @@ impl Backend for FilesystemBackend {
             let mut record = line.into_bytes();
             record.push(b'\n');
             // One write of the whole record (append mode: one atomic append on a mount).
-            f.write_all(&record).map_err(|e| Error::io(format!("append {path}"), e))?;
+            f.write_all(&record)
+                .map_err(|e| Error::io(format!("append {path}"), e))?;
             Ok(record.len())
         })
         .await

@@ -41,7 +41,9 @@ pub fn prepare_line<'a>(path: &str, line: &'a str, bounded: bool) -> Result<&'a 
     }
     let bound = echo_bound(path);
     if bounded && line.len() > bound {
-        return Err(Error::Payload(format!("echo payload exceeds {bound} bytes")));
+        return Err(Error::Payload(format!(
+            "echo payload exceeds {bound} bytes"
+        )));
     }
     if bounded && !line.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
         return Err(Error::Payload("console line must be ASCII".into()));
@@ -74,7 +76,9 @@ mod tests {
         assert_eq!(prepare_line("/x", "  a b  ", true).unwrap(), "a b");
         assert!(prepare_line("/x", "  \n", true).is_err());
         assert_eq!(
-            prepare_line("/x", "caf\u{e9}", true).unwrap_err().to_string(),
+            prepare_line("/x", "caf\u{e9}", true)
+                .unwrap_err()
+                .to_string(),
             "console line must be ASCII"
         );
         assert_eq!(echo_bound("/queen/ctl"), 128);

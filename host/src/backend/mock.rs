@@ -123,8 +123,8 @@ impl MockBackend {
             async move { Ok(client) }
         });
         let creds = credentials(&Secret::new(token), &options.role, None)?;
-        let console = Console::with_connector(connector, creds, ClientConfig::new())
-            .map_err(Error::from)?;
+        let console =
+            Console::with_connector(connector, creds, ClientConfig::new()).map_err(Error::from)?;
         let me = Self {
             inner: TcpBackend::over(console, BackendKind::Mock),
             core,
@@ -221,4 +221,3 @@ impl Backend for MockBackend {
         self.inner.close().await
     }
 }
-
