@@ -110,9 +110,7 @@ impl Error {
             }
             // A directory answers "not a file" where a console answers `ERR … invalid-path`:
             // both are the target refusing the node.
-            Self::Refused { .. } | Self::NotADirectory(_) | Self::NotAFile(_) => {
-                ErrorKind::Refused
-            }
+            Self::Refused { .. } | Self::NotADirectory(_) | Self::NotAFile(_) => ErrorKind::Refused,
             Self::TooLarge { .. } => ErrorKind::Resource,
             Self::OutcomeUnknown { .. } => ErrorKind::Unknown,
             Self::Console(e) => match e {

@@ -41,6 +41,8 @@ pub struct MockOptions {
     pub include_mig: bool,
     /// Role to attach as.
     pub role: String,
+    /// Namespace surfaces (`None`: the 0.9 mock surface, `Features::mock`).
+    pub features: Option<cohesix_sim::Features>,
 }
 
 impl MockOptions {
@@ -51,7 +53,15 @@ impl MockOptions {
             root: Some(PathBuf::from(cohesix_generated::examples::MOCK_ROOT)),
             include_mig: false,
             role: "queen".into(),
+            features: None,
         }
+    }
+
+    /// Other namespace surfaces (e.g. `Features::shipped()`, the real 0.3 queen's).
+    #[must_use]
+    pub fn features(mut self, features: cohesix_sim::Features) -> Self {
+        self.features = Some(features);
+        self
     }
 
     /// Another mirror root (`None`: no mirror).
@@ -81,6 +91,7 @@ pub struct MockBackend {
     inner: TcpBackend,
     core: SimCore,
     root: Option<PathBuf>,
+    token: Secret,
 }
 
 /// A fresh token for the in-process simulator: never the placeholder, never reused.
@@ -100,6 +111,20 @@ fn mock_token() -> String {
     format!("mock-{:016x}{:016x}", words[0], words[1])
 }
 
+/// A connector that opens a fresh in-memory connection to `core` per connect.
+fn connector(core: &SimCore) -> impl cohesix_tokio::Connector<Io = tokio::io::DuplexStream> {
+    let serving = core.clone();
+    FnConnector::new("in-process simulator", move || {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        let core = serving.clone();
+        tokio::spawn(async move {
+            let end = core.serve(server).await;
+            tracing::trace!(?end, "mock session ended");
+        });
+        async move { Ok(client) }
+    })
+}
+
 impl MockBackend {
     /// A fresh simulated queen, served in process, and its mirror written once. Must be
     /// called inside a tokio runtime.
@@ -110,28 +135,40 @@ impl MockBackend {
     pub fn new(options: &MockOptions) -> Result<Self, Error> {
         let token = mock_token();
         let mut config = SimConfig::mock(options.include_mig);
+        if let Some(f) = options.features {
+            config.features = f;
+        }
         config.token = AuthToken::new(token.clone());
         let core = SimCore::new(config);
-        let serving = core.clone();
-        let connector = FnConnector::new("in-process simulator", move || {
-            let (client, server) = tokio::io::duplex(64 * 1024);
-            let core = serving.clone();
-            tokio::spawn(async move {
-                let end = core.serve(server).await;
-                tracing::trace!(?end, "mock session ended");
-            });
-            async move { Ok(client) }
-        });
-        let creds = credentials(&Secret::new(token), &options.role, None)?;
-        let console =
-            Console::with_connector(connector, creds, ClientConfig::new()).map_err(Error::from)?;
+        let secret = Secret::new(token);
+        let creds = credentials(&secret, &options.role, None)?;
+        let console = Console::with_connector(connector(&core), creds, ClientConfig::new())
+            .map_err(Error::from)?;
         let me = Self {
             inner: TcpBackend::over(console, BackendKind::Mock),
             core,
             root: options.root.clone(),
+            token: secret,
         };
         me.mirror()?;
         Ok(me)
+    }
+
+    /// Another console session to this mock queen, attached as `role` with `ticket` (the
+    /// simulator has one console slot: close the backend's own session first, as a real
+    /// queen would require). Lazy, like every console.
+    ///
+    /// # Errors
+    /// [`Error::Console`] for unusable credentials.
+    pub fn attach_console(
+        &self,
+        role: cohesix_core::role::Role,
+        ticket: Option<&str>,
+        config: ClientConfig,
+    ) -> Result<Console, Error> {
+        let creds = cohesix_tokio::Credentials::new(self.token.expose(), role, ticket)
+            .map_err(|e| Error::Console(cohesix_tokio::ClientError::Core(e.into())))?;
+        Console::with_connector(connector(&self.core), creds, config).map_err(Error::from)
     }
 
     /// The simulator (inspect or seed its namespace in tests).

@@ -8,9 +8,9 @@
 //! cohsh --transport mock [--mock-profile full] --script F.coh    built-in mock backend
 //! ```
 //!
-//! `--transport mock` starts the queen simulator (`cohesix-sim`) inside this process on an
-//! ephemeral loopback port with a fresh random token, and drives it over real TCP exactly as
-//! it would drive a queen: the built-in mock backend for demos, scripts and CI.
+//! `--transport mock` runs the queen simulator (`cohesix-sim`) inside this process and drives
+//! it through the same console code as a live run, over an in-memory transport (no socket
+//! is opened): the host library's mock backend, for demos, scripts and CI.
 //!
 //! The console token comes from `--auth-token` or `COHSH_AUTH_TOKEN`; the placeholder
 //! `changeme` also needs `COHESIX_ALLOW_INSECURE_CONSOLE_AUTH=1` and
@@ -22,9 +22,10 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use cohesix::backend::{MockBackend, MockOptions};
 use cohesix_cli::shell::{auth, bench, interactive, mint, Script, Shell, TcpBackend, Token};
-use cohesix_sim::{AuthToken, Features, SimConfig, SimHandle, Simulator};
-use cohesix_tokio::{Client, ClientConfig, Credentials, RetryPolicy, Role};
+use cohesix_sim::Features;
+use cohesix_tokio::{ClientConfig, Console, Credentials, RetryPolicy, Role};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Transport {
@@ -51,6 +52,9 @@ struct Cli {
     /// Namespace profile of the built-in simulator (`--transport mock`).
     #[arg(long, value_enum, default_value = "shipped", global = true)]
     mock_profile: MockProfile,
+    /// Mirror the built-in simulator's namespace to this directory after each write.
+    #[arg(long, global = true)]
+    mock_root: Option<PathBuf>,
     /// Queen host.
     #[arg(
         long,
@@ -143,55 +147,32 @@ async fn resolve(cli: &Cli) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("no address for {target}"))
 }
 
-/// Where to connect, and the in-process simulator that must outlive the session (mock).
-struct Target {
-    addr: SocketAddr,
-    token: Token,
-    _sim: Option<SimHandle>,
-}
-
-/// A fresh token for the built-in simulator: never the placeholder, never reused. The std
-/// hasher's per-process random keys make it unguessable to other local users.
-fn mock_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let mut words = [0u64; 2];
-    for (i, w) in words.iter_mut().enumerate() {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(nanos);
-        h.write_u32(std::process::id());
-        h.write_usize(i);
-        *w = h.finish();
-    }
-    format!("mock-{:016x}{:016x}", words[0], words[1])
+/// Where the shell connects: a queen over TCP, or the host library's in-process mock
+/// (the simulator driven through the same console code over an in-memory transport: no
+/// listening socket is opened).
+enum Target {
+    Tcp { addr: SocketAddr, token: Token },
+    Mock(MockBackend),
 }
 
 async fn target(cli: &Cli) -> Result<Target, String> {
     match cli.transport {
-        Transport::Tcp => Ok(Target {
+        Transport::Tcp => Ok(Target::Tcp {
             addr: resolve(cli).await?,
             token: token(cli)?,
-            _sim: None,
         }),
         Transport::Mock => {
-            let secret = mock_token();
-            let mut cfg = SimConfig::loopback();
-            cfg.features = match cli.mock_profile {
-                MockProfile::Shipped => Features::shipped(),
-                MockProfile::Full => Features::full(),
-            };
-            cfg.token = AuthToken::new(secret.clone());
-            let sim = Simulator::spawn(cfg)
-                .await
+            let mut options =
+                MockOptions::new()
+                    .root(cli.mock_root.clone())
+                    .features(match cli.mock_profile {
+                        MockProfile::Shipped => Features::shipped(),
+                        MockProfile::Full => Features::full(),
+                    });
+            options.role = cli.role.clone().unwrap_or_else(|| "queen".into());
+            let mock = MockBackend::new(&options)
                 .map_err(|e| format!("cannot start the built-in simulator: {e}"))?;
-            Ok(Target {
-                addr: sim.local_addr(),
-                token: Token::new(secret),
-                _sim: Some(sim),
-            })
+            Ok(Target::Mock(mock))
         }
     }
 }
@@ -231,32 +212,38 @@ fn mint_ticket(cli: &Cli) -> Result<(), String> {
 }
 
 async fn bench_ping(cli: &Cli, count: usize, pipeline: usize) -> Result<(), String> {
-    let target = target(cli).await?;
-    let addr = target.addr;
-    let creds = Credentials::new(
-        target.token.expose(),
-        role(cli.role.as_deref())?,
-        cli.ticket.as_deref(),
-    )
-    .map_err(|e| e.to_string())?;
-    let mut client = Client::connect(addr, creds, config(cli))
-        .await
-        .map_err(|e| e.to_string())?;
+    let role = role(cli.role.as_deref())?;
+    let console = match target(cli).await? {
+        Target::Tcp { addr, token } => {
+            let creds = Credentials::new(token.expose(), role, cli.ticket.as_deref())
+                .map_err(|e| e.to_string())?;
+            Console::connect(addr.to_string(), creds, config(cli)).map_err(|e| e.to_string())?
+        }
+        Target::Mock(mock) => {
+            // The mock's own session would hold the single console slot.
+            let _ = cohesix::Backend::close(&mock).await;
+            mock.attach_console(role, cli.ticket.as_deref(), config(cli))
+                .map_err(|e| e.to_string())?
+        }
+    };
+    console.ready().await.map_err(|e| e.to_string())?;
     // Warm-up round trips are not counted.
     for _ in 0..count.min(100) / 10 {
-        client.ping().await.map_err(|e| e.to_string())?;
+        console.ping().await.map_err(|e| e.to_string())?;
     }
-    let stats = bench::ping(&mut client, count, pipeline)
+    let stats = bench::ping(&console, count, pipeline)
         .await
         .map_err(|e| e.to_string())?;
-    let _ = client.quit().await;
+    let _ = console.quit().await;
     println!("{stats}");
     Ok(())
 }
 
 async fn shell(cli: &Cli) -> Result<(), String> {
-    let target = target(cli).await?;
-    let backend = TcpBackend::new(target.addr, target.token.clone(), config(cli));
+    let backend = match target(cli).await? {
+        Target::Tcp { addr, token } => TcpBackend::new(addr, token, config(cli)),
+        Target::Mock(mock) => TcpBackend::mock(mock, config(cli)),
+    };
     let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
     let mut shell = Shell::new(backend, std::io::stdout(), cwd);
     if let Some(path) = &cli.script {

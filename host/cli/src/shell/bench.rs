@@ -3,7 +3,7 @@
 use core::fmt;
 use std::time::{Duration, Instant};
 
-use cohesix_tokio::{Client, ClientError, Request, MAX_PIPELINE};
+use cohesix_tokio::{ClientError, Console, Request, MAX_PIPELINE};
 
 /// Summary of a run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,7 +73,7 @@ pub fn stats(mut samples: Vec<Duration>, pipeline: usize, wall: Duration) -> Ben
 /// # Errors
 /// The first failed PING.
 pub async fn ping(
-    client: &mut Client,
+    client: &Console,
     count: usize,
     pipeline: usize,
 ) -> Result<BenchStats, ClientError> {

@@ -1,9 +1,8 @@
-//! Interactive mode: line editing and history (rustyline), with the connection serviced
-//! (idle heartbeat) while waiting for input.
+//! Interactive mode: line editing and history (rustyline); the console's driver keeps the
+//! connection serviced (idle heartbeat) while waiting for input.
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use rustyline::error::ReadlineError;
 use rustyline::DefaultEditor;
@@ -37,25 +36,10 @@ pub async fn run<W: Write>(shell: &mut Shell<TcpBackend, W>) -> Result<(), Readl
             let line = editor.readline(PROMPT);
             (editor, line)
         });
-        tokio::pin!(read);
-        let mut serviced = true;
-        let (ed, line) = loop {
-            let idle = async {
-                match shell.backend_mut().client_mut() {
-                    Some(c) if serviced && c.is_connected() => {
-                        c.idle(Duration::from_secs(3600)).await
-                    }
-                    _ => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                joined = &mut read => break joined.map_err(|e| ReadlineError::Io(std::io::Error::other(e)))?,
-                r = idle => if let Err(e) = r {
-                    eprintln!("connection lost: {e} (the next command reconnects)");
-                    serviced = false;
-                },
-            }
-        };
+        // The console's driver keeps the session alive (heartbeat) while we wait.
+        let (ed, line) = read
+            .await
+            .map_err(|e| ReadlineError::Io(std::io::Error::other(e)))?;
         editor = ed;
         let line = match line {
             Ok(line) => line,

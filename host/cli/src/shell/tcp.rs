@@ -1,14 +1,16 @@
-//! [`Backend`] over TCP with [`cohesix_tokio::Client`].
+//! [`Backend`] over a [`Console`]: TCP to a queen, or the in-process mock.
 //!
-//! `attach` opens a connection (AUTH in the first write, then ATTACH); `detach`/`quit`
-//! send `quit` and close, so a later `attach` opens a new connection (the core session
-//! attaches once per connection). The `OK ATTACH`, `ERR ATTACH` and `OK QUIT` lines the
+//! `attach` opens a connection (AUTH in the first write, then ATTACH) through a
+//! [`Console`] — over TCP, or over the host library's in-process mock (`--transport mock`,
+//! no socket); `detach`/`quit` send `quit` and close, so a later `attach` opens a new
+//! connection (the core session attaches once per connection). The `OK ATTACH`, `ERR ATTACH` and `OK QUIT` lines the
 //! shell prints are the ones the queen sent, as the core session delivered them.
 
 use std::fmt;
 use std::net::SocketAddr;
 
-use cohesix_tokio::{Client, ClientConfig, ClientError, Credentials, Reply, Role};
+use cohesix::backend::MockBackend;
+use cohesix_tokio::{ClientConfig, ClientError, Console, Credentials, Reply, Role};
 
 use super::backend::{Backend, Op};
 
@@ -36,13 +38,22 @@ impl fmt::Debug for Token {
     }
 }
 
-/// A TCP console backend.
+/// Where the shell's console connects.
+#[derive(Debug)]
+enum Target {
+    /// A queen's TCP console.
+    Tcp(SocketAddr),
+    /// The in-process simulator of the host library (no socket).
+    Mock(MockBackend),
+}
+
+/// The shell's console backend: TCP to a queen, or the in-process mock.
 #[derive(Debug)]
 pub struct TcpBackend {
-    addr: SocketAddr,
+    target: Target,
     token: Token,
     config: ClientConfig,
-    client: Option<Client>,
+    console: Option<Console>,
 }
 
 impl TcpBackend {
@@ -50,16 +61,29 @@ impl TcpBackend {
     #[must_use]
     pub fn new(addr: SocketAddr, token: Token, config: ClientConfig) -> Self {
         Self {
-            addr,
+            target: Target::Tcp(addr),
             token,
             config,
-            client: None,
+            console: None,
         }
     }
 
-    /// The connected client, if any.
-    pub fn client_mut(&mut self) -> Option<&mut Client> {
-        self.client.as_mut()
+    /// A backend over the host library's in-process mock queen: the same console code
+    /// over an in-memory transport, no listening socket.
+    #[must_use]
+    pub fn mock(mock: MockBackend, config: ClientConfig) -> Self {
+        Self {
+            target: Target::Mock(mock),
+            token: Token::new(String::new()),
+            config,
+            console: None,
+        }
+    }
+
+    /// The attached console, if any (share it for benchmarks).
+    #[must_use]
+    pub fn console(&self) -> Option<&Console> {
+        self.console.as_ref()
     }
 }
 
@@ -67,27 +91,39 @@ fn core_err(e: impl Into<cohesix_core::error::Error>) -> ClientError {
     ClientError::Core(e.into())
 }
 
-/// All methods are cancel-safe: they only await [`Client`] methods, which are.
+/// All methods are cancel-safe: they only await [`Console`] methods, which are.
 impl Backend for TcpBackend {
     async fn attach(&mut self, role: &str, ticket: Option<&str>) -> Result<Reply, ClientError> {
         let role = Role::from_label(role)
             .ok_or_else(|| core_err(cohesix_core::error::ConfigError::InvalidRole))?;
-        let creds = Credentials::new(self.token.expose(), role, ticket).map_err(core_err)?;
-        if let Some(mut old) = self.client.take() {
+        if let Some(old) = self.console.take() {
             let _ = old.quit().await;
         }
+        let console = match &self.target {
+            Target::Tcp(addr) => {
+                let creds =
+                    Credentials::new(self.token.expose(), role, ticket).map_err(core_err)?;
+                Console::connect(addr.to_string(), creds, self.config)?
+            }
+            Target::Mock(mock) => mock
+                .attach_console(role, ticket, self.config)
+                .map_err(|e| match e {
+                    cohesix::Error::Console(c) => c,
+                    _ => core_err(cohesix_core::error::ConfigError::InvalidTicket),
+                })?,
+        };
         // A refusal comes back as `ClientError::Refused` carrying the `ERR` line received.
-        let client = Client::connect(self.addr, creds, self.config).await?;
+        console.ready().await?;
         // The `OK ATTACH …` line exactly as the queen sent it.
-        let ack = client
+        let ack = console
             .attach_ack()
             .ok_or_else(|| core_err(cohesix_core::error::CallerError::InvalidState))?;
-        self.client = Some(client);
+        self.console = Some(console);
         Ok(Reply::ack_only(ack))
     }
 
     async fn request(&mut self, op: &Op) -> Result<Reply, ClientError> {
-        let Some(c) = self.client.as_mut() else {
+        let Some(c) = self.console.as_ref() else {
             return Err(core_err(cohesix_core::error::CallerError::InvalidState));
         };
         match op {
@@ -108,8 +144,8 @@ impl Backend for TcpBackend {
     }
 
     async fn quit(&mut self) -> Result<Option<Reply>, ClientError> {
-        match self.client.take() {
-            Some(mut c) => match c.quit().await {
+        match self.console.take() {
+            Some(c) => match c.quit().await {
                 Ok(reply) => Ok(Some(reply)),
                 // Closed without an `OK QUIT`: nothing was received, nothing to print.
                 Err(ClientError::Closed) => Ok(None),
@@ -120,6 +156,8 @@ impl Backend for TcpBackend {
     }
 
     fn is_attached(&self) -> bool {
-        self.client.as_ref().is_some_and(|c| c.role().is_some())
+        self.console
+            .as_ref()
+            .is_some_and(|c| c.is_connected() && c.role().is_some())
     }
 }
