@@ -216,20 +216,26 @@ mod tests {
 
     #[test]
     fn queue_and_ctl_are_bounded_by_the_manifest() {
+        // With the 0.9 bounds (256 entries, 8192 bytes) even the shortest approval line
+        // (41 bytes) fills the byte bound first: the queue refuses, never grows past it.
         let mut p = Policy::default();
-        for i in 0..QUEUE_MAX_ENTRIES {
-            p.enqueue(&format!(
-                r#"{{"id":"a{i}","target":"/queen/ctl","decision":"approve"}}"#
-            ))
-            .unwrap();
+        let mut refusal = None;
+        for i in 0..=QUEUE_MAX_ENTRIES {
+            if let Err(e) = p.enqueue(&format!(
+                r#"{{"id":"{i}","target":"/a","decision":"deny"}}"#
+            )) {
+                refusal = Some(e);
+                break;
+            }
         }
         assert_eq!(
-            p.enqueue(r#"{"id":"late","target":"/queen/ctl","decision":"approve"}"#),
-            Err(NsError::Limit {
-                detail: "queue_max_entries"
+            refusal,
+            Some(NsError::Limit {
+                detail: "queue_max_bytes"
             })
         );
-        assert_eq!(p.approvals.len(), QUEUE_MAX_ENTRIES);
+        assert!(p.approvals.len() < QUEUE_MAX_ENTRIES);
+        assert!(p.queue_bytes <= QUEUE_MAX_BYTES);
         let mut p = Policy::default();
         let long = format!("/q/{}/{}", "t".repeat(64), "u".repeat(27));
         let mut refused = None;
