@@ -221,6 +221,60 @@ async fn no_secret_reaches_logs_files_output_or_errors() {
         Err(e) => sources.error("worker connect", &e),
     }
 
+    // 1b. The host library: a TCP backend built from options, discovery, its errors.
+    {
+        use cohesix::backend::{Backend, TcpBackend as LibTcp, TcpOptions};
+        let options = TcpOptions::new(
+            addr.ip().to_string(),
+            addr.port(),
+            cohesix::auth::Secret::new(TOKEN),
+        );
+        sources.debug("tcp options", &options);
+        let b = LibTcp::connect(&options).expect("backend");
+        sources.debug("tcp backend", &b);
+        match b.read("/proc/lifecycle/state", 64).await {
+            Ok(v) => sources.push("backend read", String::from_utf8_lossy(&v).into_owned()),
+            Err(e) => sources.error("backend read", &e),
+        }
+        match b.append("/log/queen.log", "from the library").await {
+            Ok(n) => sources.push("backend append", n.to_string()),
+            Err(e) => sources.error("backend append", &e),
+        }
+        let _ = b.close().await;
+        let worker = options
+            .clone()
+            .role("worker-heartbeat")
+            .ticket(Some(cohesix::auth::Secret::new(ticket.clone())));
+        sources.debug("worker options", &worker);
+        let env = cohesix::discovery::MapEnv::new(&[
+            ("COH_AUTH_TOKEN", TOKEN),
+            ("COH_TICKET", &ticket),
+            ("COH_ROLE", "worker-heartbeat"),
+        ]);
+        match cohesix::discovery::resolve(&env, &[dir.join("none.toml")], false) {
+            Ok(spec) => sources.debug("discovered spec", &spec),
+            Err(e) => sources.error("discovery", &e),
+        }
+        let env = cohesix::discovery::MapEnv::new(&[
+            ("COH_REST_URL", "http://127.0.0.1:1"),
+            ("COH_REST_AUTH_TOKEN", TOKEN),
+        ]);
+        if let Ok(spec) = cohesix::discovery::resolve(&env, &[], false) {
+            sources.debug("rest spec", &spec);
+        }
+        let wrong_opts = TcpOptions::new(
+            addr.ip().to_string(),
+            addr.port(),
+            cohesix::auth::Secret::new(TOKEN),
+        )
+        .role("worker-gpu")
+        .ticket(Some(cohesix::auth::Secret::new(ticket.clone())));
+        match LibTcp::connect(&wrong_opts) {
+            Ok(b) => sources.debug("mismatched backend", &b),
+            Err(e) => sources.error("mismatched ticket", &e),
+        }
+    }
+
     // 2. A cohsh script, with the ticket on an attach line.
     let text = format!(
         "attach queen\nEXPECT OK\nls /\ncat /proc/lifecycle/state\necho scripted > /log/queen.log\n\

@@ -193,3 +193,20 @@ async fn a_queen_killed_mid_run_leaves_an_exact_account() {
     assert_eq!(committed.len() + unknown.len(), 400);
     sim2.shutdown().await;
 }
+
+/// Host names resolve on every connect (`Console::connect("localhost:PORT")`).
+#[tokio::test]
+async fn host_names_resolve() {
+    let mut cfg = SimConfig::mock(false);
+    cfg.token = AuthToken::new("name-token");
+    let sim = Simulator::spawn(cfg).await.unwrap();
+    let console = Console::connect(
+        format!("localhost:{}", sim.local_addr().port()),
+        Credentials::new("name-token", Role::Queen, None).unwrap(),
+        config(),
+    )
+    .unwrap();
+    assert_eq!(console.transport(), format!("tcp://localhost:{}", sim.local_addr().port()));
+    console.ping().await.unwrap();
+    sim.shutdown().await;
+}

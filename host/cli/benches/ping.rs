@@ -9,6 +9,9 @@
 //! loopback `TcpStream` (`TCP_NODELAY`) to a tokio echo task: the floor for any request.
 //! `client/ping_rtt`: `Client::ping` (frame encode, session bookkeeping, `OK PING` + `PONG`
 //! reassembly) against the simulator. Target: client median ≤ 1.5 × baseline median.
+//! `client/ping_pipeline8_per_request` (one caller, 8 per `pipeline` call) against
+//! `handle/8_callers_per_request` (8 tasks on one shared `Console`): target ≥ 0.9× the
+//! single caller's throughput.
 
 // criterion_group! generates an undocumented function.
 #![allow(missing_docs)]
@@ -117,6 +120,32 @@ fn bench_ping(c: &mut Criterion) {
                     }
                 }
                 start.elapsed().mul_f64(iters as f64 / (rounds * 8) as f64)
+            })
+        });
+    });
+    // The shared handle: 8 tasks on clones of one console, each sending its share of the
+    // PINGs one at a time; the driver pipelines them (≤ 8 in flight). Same connection and
+    // runtime as the single-caller pipeline above.
+    let console = client.console().clone();
+    group.bench_function("handle/8_callers_per_request", |b| {
+        b.iter_custom(|iters| {
+            let per = iters.div_ceil(8);
+            rt.block_on(async {
+                let start = Instant::now();
+                let tasks: Vec<_> = (0..8)
+                    .map(|_| {
+                        let c = console.clone();
+                        tokio::spawn(async move {
+                            for _ in 0..per {
+                                c.ping().await.expect("ping");
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.expect("task");
+                }
+                start.elapsed().mul_f64(iters as f64 / (per * 8) as f64)
             })
         });
     });
