@@ -116,8 +116,9 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Audit journal, decision log and replay state.
-#[derive(Debug, Clone)]
+/// Audit journal, decision log and replay state. `Debug` shows the windows' sizes only:
+/// journal lines carry attach tickets.
+#[derive(Clone)]
 pub struct Audit {
     journal: LineStore,
     decisions: LineStore,
@@ -126,6 +127,21 @@ pub struct Audit {
     replay: VecDeque<(u64, String)>,
     replay_status: String,
     replay_ctl_bytes: usize,
+}
+
+impl std::fmt::Debug for Audit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Audit")
+            .field("seq", &self.seq)
+            .field("journal_lines", &self.journal.len())
+            .field(
+                "journal_window",
+                &(self.journal.evicted_bytes(), self.journal.end_bytes()),
+            )
+            .field("decision_lines", &self.decisions.len())
+            .field("replay_entries", &self.replay.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Audit {
@@ -456,6 +472,21 @@ mod tests {
         assert_eq!(a.manual("not json"), Err(NsError::InvalidPayload));
         a.manual(r#"{"note":"operator"}"#).unwrap();
         assert_eq!(a.journal_lines().last().unwrap(), r#"{"note":"operator"}"#);
+    }
+
+    #[test]
+    fn debug_never_shows_a_ticket() {
+        let mut a = Audit::default();
+        let who = Actor {
+            role: "queen",
+            ticket: "cohesix-ticket-SECRET",
+        };
+        a.journal("queen-ctl", "/queen/ctl", "{}", Ok(()), who);
+        let dbg = format!("{a:?}");
+        assert!(
+            !dbg.contains("SECRET") && dbg.contains("journal_lines: 1"),
+            "{dbg}"
+        );
     }
 
     #[test]
