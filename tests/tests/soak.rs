@@ -76,15 +76,18 @@ impl Drop for Queen {
 }
 
 fn start_queen() -> Queen {
+    let (child, addrs) = start_queens(&["--bind", "127.0.0.1:0"], 1);
+    Queen {
+        child,
+        addr: addrs[0],
+    }
+}
+
+/// Starts `coh-queen` with `extra` flags and reads its `count` banner lines.
+fn start_queens(extra: &[&str], count: usize) -> (Child, Vec<SocketAddr>) {
     let mut child = Command::new(queen_bin())
-        .args([
-            "--bind",
-            "127.0.0.1:0",
-            "--auth-token",
-            TOKEN,
-            "--profile",
-            "full",
-        ])
+        .args(extra)
+        .args(["--auth-token", TOKEN, "--profile", "full"])
         .args(["--auth-timeout-ms", &AUTH_MS.to_string()])
         .args(["--idle-timeout-ms", &IDLE_MS.to_string()])
         .args(["--write-timeout-ms", &WRITE_MS.to_string()])
@@ -92,18 +95,19 @@ fn start_queen() -> Queen {
         .stderr(Stdio::null())
         .spawn()
         .expect("start coh-queen");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("coh-queen banner");
-    let addr = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected banner {line:?}"));
-    Queen { child, addr }
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut addrs = Vec::new();
+    for _ in 0..count {
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("coh-queen banner");
+        let addr = line
+            .trim()
+            .strip_prefix("coh-queen listening on ")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected banner {line:?}"));
+        addrs.push(addr);
+    }
+    (child, addrs)
 }
 
 /// (VmRSS, VmHWM) in KiB.
@@ -514,4 +518,44 @@ async fn coh_queen_stays_bounded_and_serves_under_a_mixed_flood() {
     let (mut c, _) = served(addr, &stats).await;
     c.send(&frame(b"PING")).await;
     assert_eq!(c.line().await, "OK PING reply=pong");
+}
+
+/// `coh-queen --queens 50`: fifty independent queens in one process, each served at once,
+/// each with its own namespace. Opt-in with the soak (it needs the built binary).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coh_queen_serves_fifty_independent_queens() {
+    if std::env::var("COHESIX_SOAK").as_deref() != Ok("1") {
+        println!("soak: skipped (set COHESIX_SOAK=1 to run the coh-queen --queens check)");
+        return;
+    }
+    let (child, addrs) = start_queens(&["--bind", "127.0.0.1:0", "--queens", "50"], 50);
+    let _queen = Queen {
+        child,
+        addr: addrs[0],
+    };
+    let stats = Stats::default();
+    let mut conns = Vec::new();
+    for (i, a) in addrs.iter().enumerate() {
+        let (mut c, _) = served(*a, &stats).await;
+        exchange(&mut c, &[("ATTACH queen".into(), Shape::One)], &stats).await;
+        c.send(&frame(format!("ECHO /trace/ctl queen-{i}").as_bytes()))
+            .await;
+        assert!(c.line().await.starts_with("OK ECHO"));
+        conns.push(c);
+    }
+    for (i, c) in conns.iter_mut().enumerate() {
+        c.send(&frame(b"CAT /trace/events")).await;
+        assert!(c.line().await.starts_with("OK CAT"));
+        assert_eq!(
+            c.line().await,
+            format!("queen-{i}"),
+            "queen {i} sees only its own write"
+        );
+        assert_eq!(c.line().await, "END");
+    }
+    assert_eq!(
+        stats.busy_resets.load(Ordering::Relaxed),
+        0,
+        "every queen has its own slot"
+    );
 }

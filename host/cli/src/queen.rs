@@ -13,8 +13,8 @@ use cohesix_sim::config::{
     AuthToken, SecretTable, SimConfig, AUTH_TIMEOUT, IDLE_TIMEOUT, INSECURE_DEFAULT_TOKEN,
     WRITE_TIMEOUT,
 };
+use cohesix_sim::fleet::{Fleet, MAX_QUEENS};
 use cohesix_sim::namespace::Features;
-use cohesix_sim::server::Simulator;
 
 /// Environment switch that allows the placeholder token (upstream gateway's name).
 pub const ALLOW_INSECURE_ENV: &str = "COHESIX_ALLOW_INSECURE_CONSOLE_AUTH";
@@ -64,6 +64,12 @@ pub struct Args {
     /// Deadline of each reply send, in ms: a client that stops reading loses the session.
     #[arg(long, default_value_t = WRITE_TIMEOUT.as_millis() as u64)]
     pub write_timeout_ms: u64,
+    /// Serve this many independent simulated queens (own namespace and console slot each,
+    /// same token, secrets, profile and seed) on consecutive ports from `--bind`'s port
+    /// (port 0: an ephemeral port each). One `coh-queen listening on ADDR` line per queen.
+    /// Thousands need a raised open-file limit (`ulimit -n`).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_QUEENS as i64))]
+    pub queens: u32,
 }
 
 /// Why the command line was refused.
@@ -160,16 +166,23 @@ pub fn main() -> ExitCode {
         }
     };
     rt.block_on(async move {
-        let handle = match Simulator::spawn(config).await {
-            Ok(h) => h,
+        let fleet = match Fleet::spawn(config, args.queens as usize).await {
+            Ok(f) => f,
             Err(e) => {
-                eprintln!("coh-queen: cannot listen on {}: {e}", args.bind);
+                eprintln!("coh-queen: {e}");
                 return ExitCode::FAILURE;
             }
         };
-        println!("coh-queen listening on {}", handle.local_addr());
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            for addr in fleet.addrs() {
+                let _ = writeln!(out, "coh-queen listening on {addr}");
+            }
+            let _ = out.flush();
+        }
         let _ = tokio::signal::ctrl_c().await;
-        handle.shutdown().await;
+        fleet.shutdown().await;
         ExitCode::SUCCESS
     })
 }
@@ -237,6 +250,24 @@ mod tests {
             .is_some());
         assert_eq!(cfg.auth_timeout, AUTH_TIMEOUT);
         assert_eq!(cfg.features, Features::full());
+    }
+
+    #[test]
+    fn queens_flag_is_bounded() {
+        assert_eq!(args(&[]).queens, 1);
+        assert_eq!(args(&["--queens", "50"]).queens, 50);
+        assert_eq!(args(&["--queens", "4096"]).queens as usize, MAX_QUEENS);
+        for bad in ["0", "4097", "-1", "many"] {
+            assert!(
+                Args::try_parse_from(["coh-queen", "--queens", bad]).is_err(),
+                "{bad}"
+            );
+        }
+        let a = args(&["--auth-token", "x", "--write-timeout-ms", "250"]);
+        assert_eq!(
+            build_config(&a, false).unwrap().write_timeout,
+            Duration::from_millis(250)
+        );
     }
 
     #[test]

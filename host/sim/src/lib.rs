@@ -20,6 +20,7 @@
 //! * [`server`]: [`Simulator::spawn`] → [`SimHandle`] (`local_addr`, `core`, `shutdown`).
 //! * [`serve`]: [`SimCore`] (`new`, `serve(stream)`, `console`, `shutdown`) — the in-process
 //!   path a mock backend uses, the same code as TCP.
+//! * [`fleet`]: [`Fleet::spawn`] — N independent queens on N ports (`coh-queen --queens`).
 //! * [`console`]: one payload in, reply lines out; no I/O.
 //! * [`guard`]: ATTACH back-off throttle and failed-login rate limiter (server-wide).
 //! * [`namespace`]: the file tree, with [`namespace::Features`] choosing the real
@@ -39,6 +40,7 @@
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod fleet;
 pub mod guard;
 pub mod namespace;
 pub mod preview;
@@ -47,6 +49,7 @@ pub mod server;
 
 pub use clock::{Clock, ManualClock, WallClock};
 pub use config::{AuthToken, SecretTable, SimConfig};
+pub use fleet::{Fleet, FleetError, MAX_QUEENS};
 pub use namespace::{Features, Namespace};
 pub use serve::{SessionEnd, SimCore};
 pub use server::{SimHandle, Simulator};

@@ -65,10 +65,16 @@ async fn run_command(c: &mut Client, sim: &SimHandle, line: &str) -> Option<Stri
             return Some(r);
         }
         "cat" | "ls" | "tail" => {
-            let (ack, _) = c
+            // cohsh prints the body lines after the ack; EXPECT SUBSTR sees both.
+            let (ack, lines) = c
                 .stream_cmd(&format!("{} {rest}", verb.to_uppercase()))
                 .await;
-            return Some(ack);
+            let mut out = ack;
+            for l in lines {
+                out.push('\n');
+                out.push_str(&l);
+            }
+            return Some(out);
         }
         "log" => {
             let (ack, _) = c.stream_cmd("TAIL /log/queen.log").await;
@@ -170,6 +176,8 @@ async fn regression_scripts_pass_on_the_full_profile() {
         // `drain`/`quiesce` take effect only with the upstream 0.9 lifecycle.
         "lifecycle_basic.coh",
         "lifecycle_reboot_resume.coh",
+        // AuditFS + replay: two host-control writes replay to FNV-1a 6df28b82c98d2471.
+        "replay_journal.coh",
     ] {
         let checks = run_script(name, Features::full()).await.unwrap();
         assert!(checks > 0, "{name} checked nothing");

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cohesix_sim::{Features, ManualClock, SessionEnd, SimConfig, SimCore, Simulator};
+use cohesix_sim::{Features, Fleet, ManualClock, SessionEnd, SimConfig, SimCore, Simulator};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
@@ -154,4 +154,18 @@ async fn one_core_one_client_across_tcp_and_in_process() {
     sim.shutdown().await;
     let (_c, server) = tokio::io::duplex(64);
     assert_eq!(core.serve(server).await, SessionEnd::Stopped);
+}
+
+#[test]
+fn public_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    let core = SimCore::new(config());
+    let (_c, s) = tokio::io::duplex(1);
+    send(&core.serve(s));
+    send(&Simulator::spawn(config()));
+    send(&Simulator::spawn_with(
+        core.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+    ));
+    send(&Fleet::spawn(config(), 1));
 }

@@ -5,7 +5,7 @@ use cohesix_core::role::Role;
 use cohesix_core::ticket::{check_attach, AttachRefusal, TicketLimits, MAX_PAYLOAD_LEN};
 
 use super::scope::Grant;
-use super::{Console, Session};
+use super::{AttachTicket, Console, Session};
 use crate::guard::GuardVerdict;
 
 impl Console {
@@ -55,6 +55,10 @@ impl Console {
                 self.guard.success();
                 session.role = Some(role);
                 session.grant = grant;
+                session.ticket = ticket
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(AttachTicket::new);
                 self.ns.log_line(format!(
                     "[INFO  console] session attach role={}",
                     role.label()

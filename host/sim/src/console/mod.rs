@@ -57,6 +57,30 @@ pub struct Session {
     pub cursors: Cursors,
     /// Ticket usage tracking (ticketed sessions only).
     pub grant: Option<Grant>,
+    /// The ticket the session attached with (recorded in the audit journal).
+    pub ticket: Option<AttachTicket>,
+}
+
+/// An attach ticket as sent in `ATTACH <role> <ticket>`; `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AttachTicket(String);
+
+impl AttachTicket {
+    /// Wraps a ticket.
+    pub fn new(ticket: impl Into<String>) -> Self {
+        Self(ticket.into())
+    }
+
+    /// The ticket text (audit records only; never log it).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AttachTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AttachTicket(<redacted>)")
+    }
 }
 
 /// Server-wide console state: namespace, ATTACH guard, secrets, clock.
@@ -281,7 +305,11 @@ impl Console {
         if let Some(Err(r)) = session.grant.as_mut().map(|g| g.charge(payload.len())) {
             return Reply::one(r.render("ECHO", path));
         }
-        match self.ns.append(path, payload, &Caller { role, now_ms: now }) {
+        let ticket = session.ticket.as_ref().map(AttachTicket::expose);
+        match self
+            .ns
+            .append_ticketed(path, payload, &Caller { role, now_ms: now }, ticket)
+        {
             Ok(n) => Reply::one(format!("OK ECHO path={path} bytes={n}")),
             Err(e) => Reply::one(e.render("ECHO", path)),
         }
@@ -310,7 +338,11 @@ impl Console {
             None => format!("OK SPAWN payload={json}"),
         };
         let mut lines = vec![ack];
-        if let Err(e) = self.ns.append(ctl, &json, &Caller::queen(now)) {
+        let ticket = session.ticket.as_ref().map(AttachTicket::expose);
+        if let Err(e) = self
+            .ns
+            .append_ticketed(ctl, &json, &Caller::queen(now), ticket)
+        {
             lines.push(format!(
                 "ERR {label} reason={} detail={} error={}",
                 e.reason(),

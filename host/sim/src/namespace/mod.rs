@@ -7,10 +7,16 @@
 //! [`NsError::InvalidPath`], like the real queen (no NotFound distinction).
 //!
 //! ```text
-//!  /  gpu/{bridge,GPU-0,GPU-1}  log/queen.log  proc/*  queen/{ctl,lifecycle,telemetry,..}
-//!     trace  updates  shard  worker/<id>/telemetry  host/<provider>/..  [policy actions]
+//!  /  gpu/{bridge,GPU-0,GPU-1[,MIG-0]}  log/queen.log  proc/*  queen/{ctl,lifecycle,telemetry,..}
+//!     trace  updates  shard  worker/<id>/telemetry  host/<provider>/..
+//!     [bus lora] [policy actions] [audit/{journal,decisions,export} replay/{ctl,status}]
 //! ```
+//!
+//! Every collection is bounded ([`bounds`]); [`Namespace::walk`] enumerates the tree for
+//! mirroring; [`Features`] picks the shipped (real 0.3 queen), full or mock surface.
 
+mod append;
+mod audit;
 pub mod bounds;
 mod bytes;
 mod control_plane;
@@ -31,6 +37,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use cohesix_core::role::Role;
 
+pub use audit::{Audit, AUDIT_MAX_LINES};
 pub use bounds::{Drops, LineStore};
 pub use bytes::ReadError;
 pub use control_plane::{Exports, Leases, Schedule};
@@ -73,6 +80,9 @@ pub struct Features {
     /// A MIG slice `MIG-0` (`MockMIG`, 1024 MB, 14 SMs) beside the two mock GPUs (§5.3
     /// `include_mig`).
     pub mig: bool,
+    /// AuditFS and replay: `/audit/{journal,decisions,export}` and `/replay/{ctl,status}`
+    /// (the shipped 0.3 queen has neither: `invalid-path`).
+    pub audit: bool,
 }
 
 impl Features {
@@ -87,6 +97,7 @@ impl Features {
             lifecycle_drain: false,
             mock_seed: false,
             mig: false,
+            audit: false,
         }
     }
 
@@ -101,6 +112,7 @@ impl Features {
             lifecycle_drain: true,
             mock_seed: false,
             mig: false,
+            audit: true,
         }
     }
 
@@ -218,6 +230,7 @@ pub struct Namespace {
     mounts: Vec<(String, String)>,
     lora_jobs: BTreeMap<String, Vec<(String, Vec<String>)>>,
     sidecars: Sidecars,
+    audit: Audit,
     drops: Drops,
 }
 
@@ -280,6 +293,7 @@ impl Namespace {
             mounts: Vec::new(),
             lora_jobs,
             sidecars: Sidecars::default(),
+            audit: Audit::default(),
             drops: Drops::default(),
         }
     }
@@ -293,6 +307,8 @@ impl Namespace {
             host_control_lines: self.host.evicted(),
             spool_entries: self.sidecars.spool_evicted(),
             telemetry_segments: self.ingest.evicted(),
+            audit_journal_lines: self.audit.evicted().0,
+            audit_decision_lines: self.audit.evicted().1,
             ..self.drops
         }
     }
@@ -348,6 +364,9 @@ impl Namespace {
                 if self.features.policy {
                     root.extend(strs(&["policy", "actions"]));
                 }
+                if self.features.audit {
+                    root.extend(strs(&["audit", "replay"]));
+                }
                 Some(root)
             }
             ["log"] => Some(strs(&["queen.log"])),
@@ -369,6 +388,8 @@ impl Namespace {
             ["actions", id] if self.features.policy && self.policy.status(id).is_some() => {
                 Some(strs(&["status"]))
             }
+            ["audit"] if self.features.audit => Some(strs(&["journal", "decisions", "export"])),
+            ["replay"] if self.features.audit => Some(strs(&["ctl", "status"])),
             _ => None,
         };
         out.ok_or(NsError::InvalidPath)
@@ -442,6 +463,10 @@ impl Namespace {
                 .map(|(_, lines)| lines.clone()),
             ["policy", "rules"] if self.features.policy => Some(self.policy.rules()),
             ["actions", id, "status"] if self.features.policy => self.policy.status(id),
+            ["audit", "journal"] if self.features.audit => Some(self.audit.journal_lines()),
+            ["audit", "decisions"] if self.features.audit => Some(self.audit.decision_lines()),
+            ["audit", "export"] if self.features.audit => Some(self.audit.export()),
+            ["replay", "status"] if self.features.audit => Some(self.audit.replay_status()),
             _ => None,
         };
         out.ok_or(NsError::InvalidPath)
@@ -466,109 +491,6 @@ impl Namespace {
             ["shard", ll, "worker", id, "telemetry"] => self.ring_tail(id, Some(ll), path, cursors),
             _ => Err(NsError::InvalidPath),
         }
-    }
-
-    /// Appends `payload` to `path` as `caller`; returns the payload byte count. Payloads over
-    /// [`bounds::MAX_STORED_LINE`] bytes are refused (`detail=max_line_len`); a write a
-    /// bounded store refuses (`buffer-full`, `ELIMIT`) is counted in [`Drops::refused`].
-    pub fn append(&mut self, path: &str, payload: &str, caller: &Caller) -> NsResult<usize> {
-        let res = if payload.len() > bounds::MAX_STORED_LINE {
-            Err(NsError::Limit {
-                detail: "max_line_len",
-            })
-        } else {
-            self.append_inner(path, payload, caller)
-        };
-        if matches!(res, Err(NsError::BufferFull | NsError::Limit { .. })) {
-            self.drops.refused = self.drops.refused.saturating_add(1);
-        }
-        res
-    }
-
-    fn append_inner(&mut self, path: &str, payload: &str, caller: &Caller) -> NsResult<usize> {
-        let c = components(path).ok_or(NsError::InvalidPath)?;
-        if caller.role.is_worker() && !matches!(c.first(), Some(&"bus") | Some(&"lora")) {
-            return Err(NsError::Denied);
-        }
-        match c.as_slice() {
-            ["log", "queen.log"] => self.log.push(payload),
-            ["trace", "ctl"] => {
-                self.trace.push(payload);
-            }
-            ["queen", "ctl"] => {
-                self.gate(path)?;
-                self.queen_ctl(payload)?;
-            }
-            ["queen", "lifecycle", "ctl"] => {
-                let state =
-                    self.lifecycle
-                        .apply(payload, caller.now_ms, self.features.lifecycle_drain)?;
-                self.log.push(format!(
-                    "[INFO  lifecycle] state={} reason={}",
-                    state.label(),
-                    payload.trim()
-                ));
-            }
-            ["queen", "schedule", "ctl"] if self.features.control_plane => {
-                self.schedule.append(payload)?
-            }
-            ["queen", "lease", "ctl"] if self.features.control_plane => {
-                self.leases.append(payload)?
-            }
-            ["queen", "export", "ctl"] if self.features.control_plane => {
-                self.exports.append(payload)?
-            }
-            ["queen", "telemetry", dev, "ctl"] => {
-                if !json::is_token(dev, cohesix_generated::console::MAX_ID_LEN) {
-                    return Err(NsError::InvalidPath);
-                }
-                let seg = self.ingest.new_segment(dev, payload)?;
-                self.log
-                    .push(format!("[INFO  telemetry] device={dev} new segment {seg}"));
-            }
-            ["queen", "telemetry", dev, "latest"] if self.ingest.devices.contains_key(*dev) => {
-                return Err(NsError::Denied)
-            }
-            ["queen", "telemetry", dev, "seg", seg] => self
-                .ingest
-                .devices
-                .get_mut(*dev)
-                .ok_or(NsError::InvalidPath)?
-                .append(seg, payload)?,
-            ["worker", id, "telemetry"] => self.ring_append(id, None, payload)?,
-            ["shard", ll, "worker", id, "telemetry"] => self.ring_append(id, Some(ll), payload)?,
-            ["gpu", rest @ ..] => self.gpu_append(rest, payload)?,
-            ["host", ..] if self.host.is_control(path) => {
-                self.gate(path)?;
-                self.host.append(path, payload)?;
-                self.log.push(format!("[INFO  host] write path={path}"));
-            }
-            ["bus" | "lora", ..] if self.features.sidecars => {
-                self.sidecar_append(&c, payload, caller.role)?
-            }
-            ["actions", "queue"] if self.features.policy => self.policy.enqueue(payload)?,
-            ["policy", "ctl"] if self.features.policy => self.policy.append_ctl(payload)?,
-            _ => {
-                // Existing read-only files refuse writes with EPERM; unknown paths are invalid.
-                return Err(match self.read(path, caller.now_ms) {
-                    Ok(_) => NsError::Denied,
-                    Err(e) => e,
-                });
-            }
-        }
-        Ok(payload.len())
-    }
-
-    /// Policy gate for gated paths (only when the policy surface is on).
-    fn gate(&mut self, path: &str) -> NsResult<()> {
-        if !self.features.policy {
-            return Ok(());
-        }
-        self.policy.admit(path).map_err(|rule| {
-            self.log
-                .push(format!("policy-deny rule={rule} path={path} error=EPERM"));
-            NsError::Denied
-        })
     }
 }
 

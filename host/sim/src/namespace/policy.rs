@@ -23,7 +23,7 @@ pub enum ApprovalState {
 }
 
 /// One queued approval.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
     /// Approval id.
     pub id: String,
@@ -48,6 +48,17 @@ pub fn gating_rule(path: &str) -> Option<&'static str> {
         .iter()
         .find(|(_, pat)| rule_matches(pat, path))
         .map(|(id, _)| *id)
+}
+
+/// Outcome of the policy gate for one write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateVerdict {
+    /// The gating rule, `None` when the path is not gated.
+    pub rule: Option<&'static str>,
+    /// Whether the write may proceed.
+    pub allowed: bool,
+    /// The approval consumed (id, target), if any.
+    pub approval: Option<(String, String)>,
 }
 
 /// Policy state. Like the upstream queen's action queue, `/actions/queue` takes at most
@@ -95,8 +106,8 @@ impl Policy {
             .collect()
     }
 
-    /// Appends an approval request (`/actions/queue`).
-    pub fn enqueue(&mut self, payload: &str) -> NsResult<()> {
+    /// Appends an approval request (`/actions/queue`); returns the queued approval.
+    pub fn enqueue(&mut self, payload: &str) -> NsResult<Approval> {
         let req: ApprovalRequest = parse_strict(payload)?;
         let approve = match req.decision.to_ascii_lowercase().as_str() {
             "approve" => true,
@@ -122,33 +133,50 @@ impl Policy {
         }
         self.queue_bytes += n;
         self.queue.push(payload.trim().to_string());
-        self.approvals.push(Approval {
+        let a = Approval {
             id: req.id,
             target: req.target,
             approve,
             state: ApprovalState::Queued,
-        });
-        Ok(())
+        };
+        self.approvals.push(a.clone());
+        Ok(a)
     }
 
-    /// Checks a write to `path`; gated paths consume one queued approval.
-    /// Returns the denying rule id on refusal.
-    pub fn admit(&mut self, path: &str) -> Result<(), &'static str> {
+    /// Checks a write to `path`; gated paths consume the oldest queued approval for it.
+    pub fn judge(&mut self, path: &str) -> GateVerdict {
         let Some(rule) = gating_rule(path) else {
-            return Ok(());
+            return GateVerdict {
+                rule: None,
+                allowed: true,
+                approval: None,
+            };
         };
         let Some(a) = self
             .approvals
             .iter_mut()
             .find(|a| a.state == ApprovalState::Queued && a.target == path)
         else {
-            return Err(rule);
+            return GateVerdict {
+                rule: Some(rule),
+                allowed: false,
+                approval: None,
+            };
         };
         a.state = ApprovalState::Consumed;
-        if a.approve {
-            Ok(())
-        } else {
-            Err(rule)
+        GateVerdict {
+            rule: Some(rule),
+            allowed: a.approve,
+            approval: Some((a.id.clone(), a.target.clone())),
+        }
+    }
+
+    /// [`Policy::judge`] as a result: the denying rule id on refusal.
+    pub fn admit(&mut self, path: &str) -> Result<(), &'static str> {
+        let v = self.judge(path);
+        match v.rule {
+            Some(rule) if !v.allowed => Err(rule),
+            _ => Ok(()),
         }
     }
 

@@ -33,10 +33,12 @@ fn root_listing_per_profile() {
         shipped.list("/queen/export/lora_jobs"),
         Err(NsError::InvalidPath)
     );
-    assert!(full()
-        .list("/")
-        .unwrap()
-        .ends_with(&["policy".into(), "actions".into()]));
+    assert!(full().list("/").unwrap().ends_with(&[
+        "policy".into(),
+        "actions".into(),
+        "audit".into(),
+        "replay".into()
+    ]));
 }
 
 #[test]

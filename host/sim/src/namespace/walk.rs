@@ -35,6 +35,8 @@ impl Namespace {
     /// only be appended to or tailed (`/queen/ctl`, `/worker/<id>/telemetry`,
     /// `/proc/ingest/watch`), refused listings (`/shard`: `buffer-full`) and anything deeper
     /// than the 9P walk depth (8) are skipped. `now_ms` feeds time-derived `/proc` nodes.
+    /// Content is verbatim: `/audit/journal` and `/audit/decisions` carry the writers'
+    /// attach tickets, so a mirror that others may read should leave `/audit` out or redact it.
     /// Cost: bounded by `max_nodes` list/read calls.
     pub fn walk(&self, max_nodes: usize, max_bytes: usize, now_ms: u64) -> Walk {
         let mut out = Walk::default();

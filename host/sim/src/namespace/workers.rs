@@ -34,7 +34,9 @@ fn valid_path(p: &str) -> bool {
 }
 
 impl Namespace {
-    pub(super) fn queen_ctl(&mut self, payload: &str) -> NsResult<()> {
+    /// Applies one `/queen/ctl` command; returns the worker it spawned or killed.
+    pub(super) fn queen_ctl(&mut self, payload: &str) -> NsResult<Option<String>> {
+        let mut worker = None;
         match parse_queen_ctl(payload)? {
             QueenCtl::SpawnHeartbeat { ticks, .. } => {
                 self.admit_spawn()?;
@@ -42,6 +44,7 @@ impl Namespace {
                 self.log.push(format!(
                     "[INFO  queen] spawned {id} kind=heartbeat ticks={ticks}"
                 ));
+                worker = Some(id);
             }
             QueenCtl::SpawnGpu { lease, .. } => {
                 self.admit_spawn()?;
@@ -56,6 +59,7 @@ impl Namespace {
                     "[INFO  queen] spawned {id} kind=gpu gpu_id={}",
                     lease.gpu_id
                 ));
+                worker = Some(id);
             }
             QueenCtl::Kill(id) => {
                 let pos = self
@@ -68,6 +72,7 @@ impl Namespace {
                     g.release(&id);
                 }
                 self.log.push(format!("[INFO  queen] killed {id}"));
+                worker = Some(id);
             }
             QueenCtl::Bind { from, to } => {
                 if !valid_path(&from) || !valid_path(&to) {
@@ -96,7 +101,7 @@ impl Namespace {
                 self.log.push(line);
             }
         }
-        Ok(())
+        Ok(worker)
     }
 
     /// Lifecycle gate, then the worker table bound ([`MAX_WORKERS`], `buffer-full`).
