@@ -157,6 +157,7 @@ pub const SIM_SCRIPTS: &[(&str, Surfaces)] = &[
     ("telemetry_ring.coh", Surfaces::Shipped),
     ("peft_roundtrip.coh", Surfaces::Full),
     ("policy_gate.coh", Surfaces::Full),
+    ("replay_journal.coh", Surfaces::Full),
     ("sidecar_integration.coh", Surfaces::Full),
 ];
 
@@ -173,10 +174,6 @@ pub const SKIPPED_SCRIPTS: &[(&str, &str)] = &[
     (
         "host_sidecar_mock.coh",
         "expects EPERM on a worker ECHO; the real queen answers detail=denied without EPERM",
-    ),
-    (
-        "replay_journal.coh",
-        "the replay/audit surfaces are not simulated",
     ),
     (
         "run_demo.coh",

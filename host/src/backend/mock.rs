@@ -207,11 +207,13 @@ impl MockBackend {
         };
         let tmp = root.with_extension("partial");
         let _ = std::fs::remove_dir_all(&tmp);
-        for dir in &walk.dirs {
+        // The audit journal carries attach tickets: it is never mirrored to disk.
+        let private = |p: &str| p == "/audit" || p.starts_with("/audit/");
+        for dir in walk.dirs.iter().filter(|d| !private(d)) {
             std::fs::create_dir_all(tmp.join(dir.trim_start_matches('/')))
                 .map_err(|e| Error::io(format!("mirror {dir}"), e))?;
         }
-        for (path, content) in &walk.files {
+        for (path, content) in walk.files.iter().filter(|(p, _)| !private(p)) {
             let local = tmp.join(path.trim_start_matches('/'));
             if let Some(parent) = local.parent() {
                 std::fs::create_dir_all(parent)

@@ -32,8 +32,7 @@ pub fn frames(lines: &[&str]) -> Vec<u8> {
 /// partial frame in `buf`.
 pub fn take_frames(buf: &mut Vec<u8>) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    loop {
-        let Some(header) = buf.get(..4) else { break };
+    while let Some(header) = buf.get(..4) {
         let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
         if len < 4 || buf.len() < len {
             break;

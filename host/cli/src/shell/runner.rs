@@ -38,6 +38,8 @@ pub enum Flow {
 pub struct Outcome {
     /// The command's first ACK line (for streams, the opening ack); what `EXPECT` checks.
     pub ack: Option<String>,
+    /// The data lines printed after the ack (`EXPECT SUBSTR`/`NOT` look at them too).
+    pub body: Vec<String>,
     /// Whether the shell goes on.
     pub flow: Flow,
 }
@@ -159,7 +161,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
     /// The first failing expectation, usage error, or connection failure.
     pub async fn run_script(&mut self, script: &Script) -> Result<ScriptReport, ShellError> {
         let mut report = ScriptReport::default();
-        let mut last: Option<Option<String>> = None;
+        let mut last: Option<(Option<String>, Vec<String>)> = None;
         let mut quit = false;
         for located in &script.statements {
             match &located.statement {
@@ -168,14 +170,14 @@ impl<B: Backend, W: Write> Shell<B, W> {
                 Statement::Command(line) => {
                     let outcome = self.execute_line(line).await?;
                     report.commands += 1;
-                    last = Some(outcome.ack);
+                    last = Some((outcome.ack, outcome.body));
                     quit = outcome.flow == Flow::Quit;
                 }
                 Statement::Expect(expect) => {
-                    let Some(ack) = &last else {
+                    let Some((ack, body)) = &last else {
                         return Err(ShellError::ExpectWithoutCommand { line: located.line });
                     };
-                    if !expect.check(ack.as_deref()) {
+                    if !expect.check(ack.as_deref(), body) {
                         return Err(ShellError::Expectation {
                             line: located.line,
                             expected: expect.to_string(),
@@ -220,7 +222,11 @@ impl<B: Backend, W: Write> Shell<B, W> {
                 // connection ended without an answer.
                 return match self.backend.quit().await {
                     Ok(Some(reply)) => self.finish(Ok(reply), "QUIT", false, flow),
-                    Ok(None) => Ok(Outcome { ack: None, flow }),
+                    Ok(None) => Ok(Outcome {
+                        ack: None,
+                        body: Vec::new(),
+                        flow,
+                    }),
                     Err(e) => self.finish(Err(e), "QUIT", false, flow),
                 };
             }
@@ -228,6 +234,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
                 writeln!(self.out, "{HELP}")?;
                 return Ok(Outcome {
                     ack: None,
+                    body: Vec::new(),
                     flow: Flow::Continue,
                 });
             }
@@ -282,7 +289,8 @@ impl<B: Backend, W: Write> Shell<B, W> {
             Ok(reply) => {
                 let ack = reply.ack.to_string();
                 writeln!(self.out, "{ack}")?;
-                for line in reply.body() {
+                let body = reply.body();
+                for line in &body {
                     writeln!(self.out, "{line}")?;
                 }
                 self.transcript.push(ack.clone());
@@ -291,6 +299,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
                 }
                 Ok(Outcome {
                     ack: Some(ack),
+                    body,
                     flow,
                 })
             }
@@ -300,6 +309,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
                 self.transcript.push(ack.clone());
                 Ok(Outcome {
                     ack: Some(ack),
+                    body: Vec::new(),
                     flow,
                 })
             }
@@ -308,6 +318,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
                 writeln!(self.out, "{ack}")?;
                 Ok(Outcome {
                     ack: Some(ack),
+                    body: Vec::new(),
                     flow,
                 })
             }
@@ -322,6 +333,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
         self.transcript.push(line.clone());
         Ok(Outcome {
             ack: Some(line),
+            body: Vec::new(),
             flow: Flow::Continue,
         })
     }

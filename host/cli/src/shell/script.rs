@@ -18,7 +18,9 @@ pub const MAX_STATEMENTS: usize = 256;
 /// Longest `WAIT` in milliseconds.
 pub const MAX_WAIT_MS: u64 = 2000;
 
-/// An expectation on the previous command's first ACK line.
+/// An expectation on the previous command's reply: its first ACK line and, for `SUBSTR` and
+/// `NOT`, its data lines too (the queen's `data=` preview of a `CAT` is cut short, so the
+/// text a script looks for may only be in the body).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expect {
     /// The ack status is `OK`.
@@ -33,15 +35,16 @@ pub enum Expect {
 
 impl Expect {
     /// Checks the expectation against the previous command's first ACK line (`None` when
-    /// the command produced no ack). A missing ack satisfies only `NOT`.
+    /// the command produced no ack) and its data lines. A missing ack satisfies only `NOT`.
     #[must_use]
-    pub fn check(&self, ack_line: Option<&str>) -> bool {
+    pub fn check(&self, ack_line: Option<&str>, body: &[String]) -> bool {
+        let anywhere =
+            |t: &str| ack_line.is_some_and(|l| l.contains(t)) || body.iter().any(|l| l.contains(t));
         match (self, ack_line) {
             (Self::Ok, Some(line)) => line.starts_with("OK"),
             (Self::Err, Some(line)) => line.starts_with("ERR"),
-            (Self::Substr(text), Some(line)) => line.contains(text.as_str()),
-            (Self::Not(text), Some(line)) => !line.contains(text.as_str()),
-            (Self::Not(_), None) => true,
+            (Self::Substr(text), Some(_)) => anywhere(text),
+            (Self::Not(text), _) => !anywhere(text),
             (_, None) => false,
         }
     }
@@ -235,16 +238,23 @@ mod tests {
     }
 
     #[test]
-    fn expectations_check_the_ack_line() {
-        assert!(Expect::Ok.check(Some("OK ATTACH role=queen")));
-        assert!(!Expect::Ok.check(Some("ERR ATTACH reason=policy")));
-        assert!(Expect::Err.check(Some("ERR FRAME reason=invalid-length")));
-        assert!(!Expect::Err.check(None));
-        assert!(Expect::Substr("role=queen".into()).check(Some("OK ATTACH role=queen")));
-        assert!(!Expect::Substr("Role".into()).check(Some("OK ATTACH role=queen")));
-        assert!(Expect::Not("EPERM".into()).check(Some("OK ECHO")));
-        assert!(Expect::Not("EPERM".into()).check(None));
-        assert!(!Expect::Not("OK".into()).check(Some("OK ECHO")));
+    fn expectations_check_the_ack_line_and_body() {
+        let none: &[String] = &[];
+        assert!(Expect::Ok.check(Some("OK ATTACH role=queen"), none));
+        assert!(!Expect::Ok.check(Some("ERR ATTACH reason=policy"), none));
+        assert!(Expect::Err.check(Some("ERR FRAME reason=invalid-length"), none));
+        assert!(!Expect::Err.check(None, none));
+        assert!(Expect::Substr("role=queen".into()).check(Some("OK ATTACH role=queen"), none));
+        assert!(!Expect::Substr("Role".into()).check(Some("OK ATTACH role=queen"), none));
+        assert!(Expect::Not("EPERM".into()).check(Some("OK ECHO"), none));
+        assert!(Expect::Not("EPERM".into()).check(None, none));
+        assert!(!Expect::Not("OK".into()).check(Some("OK ECHO"), none));
+        // A CAT's preview is cut short: the body counts for SUBSTR and NOT.
+        let body = vec!["{\"sequence_fnv1a\":\"6df2\"}".to_owned()];
+        let ack = Some("OK CAT path=/replay/status data={\"state\":\"ok\"");
+        assert!(Expect::Substr("6df2".into()).check(ack, &body));
+        assert!(!Expect::Not("6df2".into()).check(ack, &body));
+        assert!(!Expect::Substr("6df2".into()).check(None, &body));
     }
 
     #[test]
