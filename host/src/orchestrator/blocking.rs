@@ -6,11 +6,12 @@
 //! ```
 //! use cohesix::blocking::Orchestrator;
 //! use cohesix::{LeaseRequest, ScheduleRequest};
-//! # let dir = std::env::temp_dir().join(format!("cohesix-bdoc-{}", std::process::id()));
-//! # std::env::set_var("COHESIX_MOCK", "1");
-//! # std::env::set_var("COHESIX_MOCK_ROOT", &dir);
 //!
 //! fn main() -> Result<(), cohesix::Error> {
+//! #   // The doc test runs against the in-process mock (`COHESIX_MOCK=1`).
+//! #   let dir = std::env::temp_dir().join(format!("cohesix-bdoc-{}", std::process::id()));
+//! #   std::env::set_var("COHESIX_MOCK", "1");
+//! #   std::env::set_var("COHESIX_MOCK_ROOT", &dir);
 //!     let orch = Orchestrator::from_env()?;
 //!     orch.enqueue_schedule(&[ScheduleRequest::new("sched-edge-1", "worker-gpu").priority(6).ticks(6).budget_ms(180)])?;
 //!     orch.apply_leases(&[LeaseRequest::grant("lease-edge-1", "queen", "gpu0", 300).priority(6)])?;

@@ -17,12 +17,13 @@
 //!
 //! ```
 //! use cohesix::{LeaseRequest, Orchestrator, ScheduleRequest};
-//! # let dir = std::env::temp_dir().join(format!("cohesix-doc-{}", std::process::id()));
-//! # std::env::set_var("COHESIX_MOCK", "1");
-//! # std::env::set_var("COHESIX_MOCK_ROOT", &dir);
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), cohesix::Error> {
+//! #   // The doc test runs against the in-process mock (`COHESIX_MOCK=1`).
+//! #   let dir = std::env::temp_dir().join(format!("cohesix-doc-{}", std::process::id()));
+//! #   std::env::set_var("COHESIX_MOCK", "1");
+//! #   std::env::set_var("COHESIX_MOCK_ROOT", &dir);
 //!     let orch = Orchestrator::from_env().await?;
 //!     orch.enqueue_schedule(&[ScheduleRequest::new("sched-edge-1", "worker-gpu").priority(6).ticks(6).budget_ms(180)]).await?;
 //!     orch.apply_leases(&[LeaseRequest::grant("lease-edge-1", "queen", "gpu0", 300).priority(6)]).await?;
