@@ -14,7 +14,7 @@
 //! * `Failed`: the line was not sent (the connection could not be opened, or the backend
 //!   refused it locally).
 //!
-//! A batch that stops is an [`Error::Batch`](crate::Error::Batch) holding a [`BatchError`]:
+//! A batch that stops is an [`crate::Error::Batch`] holding a [`BatchError`]:
 //! the full [`BatchReport`] and the cause. Upstream's writer raised on line k and lost the
 //! results of lines 1..k-1; this is a deliberate difference.
 

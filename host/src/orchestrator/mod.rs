@@ -394,3 +394,37 @@ impl<B: Backend> Orchestrator<B> {
         self.backend.close().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::FilesystemBackend;
+
+    fn send<T: Send>(_: T) {}
+
+    /// Public futures are `Send` (created, never polled: no runtime needed).
+    #[test]
+    fn futures_are_send() {
+        let dir = std::env::temp_dir();
+        let o = Orchestrator::new(FilesystemBackend::new(&dir).unwrap());
+        let plan = Plan::new().lease(LeaseRequest::renew("l-1", 1));
+        send(o.enqueue_schedule(&[]));
+        send(o.apply_leases(&[]));
+        send(o.apply_exports(&[]));
+        send(o.queue_approvals(&[]));
+        send(o.enqueue_host_tickets(&[]));
+        send(o.enqueue_k8s_rbac_tickets(&[]));
+        send(o.append_control("/x", &["a"], 0));
+        send(o.execute_plan(&plan, true));
+        send(o.read_proc_snapshot());
+        send(o.telemetry_push("d", b"x", "text/plain"));
+        send(o.gpu_lease_with_receipt(&GpuLeaseRequest::new("GPU-0"), &dir));
+        send(o.run_command_with_receipt("GPU-0", &[], &dir, &RunOptions::default()));
+        send(o.target_manifest_sha256());
+        send(o.close());
+        let any: Orchestrator<AnyBackend> =
+            Orchestrator::new(AnyBackend::from(FilesystemBackend::new(&dir).unwrap()));
+        send(any.read_proc_snapshot());
+        send(any.execute_plan(&plan, false));
+    }
+}

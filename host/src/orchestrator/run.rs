@@ -1,9 +1,9 @@
 //! GPU leases and leased runs with receipts (host-surface §8.5).
 //!
-//! * [`gpu_lease`]: optionally queue an approval for `/queen/ctl`, append the
+//! * [`crate::Orchestrator::gpu_lease_with_receipt`]: optionally queue an approval for `/queen/ctl`, append the
 //!   `{"spawn":"gpu","lease":{..},"budget":{..}}` line (the core's [`QueenCtl`]), read the
 //!   `/proc/lease/*` nodes, write the `gpu-lease` receipt.
-//! * [`run_command`]: check `/gpu/<id>/lease` (`gpu-lease/v1`, `ACTIVE`, this GPU, a worker),
+//! * [`crate::Orchestrator::run_command_with_receipt`]: check `/gpu/<id>/lease` (`gpu-lease/v1`, `ACTIVE`, this GPU, a worker),
 //!   append a START breadcrumb (`gpu-breadcrumb/v1`) to `/gpu/<id>/status`, run the command
 //!   on this host with a deadline, append the EXIT breadcrumb, write the `run` receipt.
 //!
