@@ -26,6 +26,8 @@ use crate::backend::{AnyBackend, Backend as _, BackendKind};
 use crate::discovery::{self, BackendSpec, ProcessEnv, Source};
 use crate::error::Error;
 
+pub use crate::orchestrator::blocking::Orchestrator;
+
 type Job = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Jobs that may wait for the runtime thread before callers block on sending.

@@ -4,10 +4,11 @@
 //! |---|---|---|
 //! | `Caller` | [`Error::Path`], [`Error::Payload`], [`Error::Control`], [`Error::Escapes`] | the caller fixes the call |
 //! | `Config` | [`Error::Env`], [`Error::Auth`], [`Error::Role`], [`Error::Ticket`], [`Error::Usage`] | the operator fixes the configuration |
-//! | `Refused` | [`Error::Refused`], [`Error::NotADirectory`], [`Error::NotAFile`] | the caller reads the target's `ERR` line (policy, quota, parse) or picks another node |
-//! | `Transport` | [`Error::Console`] (transport faults), [`Error::Io`], [`Error::Rest`] | retry later / check the target |
+//! | `Refused` | [`Error::Refused`], [`Error::NotADirectory`], [`Error::NotAFile`], [`Error::Precondition`] | the caller reads the target's `ERR` line (policy, quota, parse) or picks another node |
+//! | `Transport` | [`Error::Console`] (transport faults), [`Error::Io`], [`Error::Rest`], [`Error::ProcLine`] | retry later / check the target |
 //! | `Resource` | [`Error::TooLarge`] | ask for less, or stream |
 //! | `Unknown` | [`Error::OutcomeUnknown`] | a write may or may not have happened: check before re-sending |
+//! | as its cause | [`Error::Batch`], [`Error::Receipt`] | a batch stopped (its per-line report is inside) / a receipt could not be written |
 //!
 //! Messages follow upstream's where a client may match on them (host-surface §1.3, §5.2,
 //! §5.4, §5.6, §5.7). No variant carries a console token, a request token or a ticket.
@@ -95,6 +96,30 @@ pub enum Error {
     },
     /// The REST gateway failed or answered an error (`"REST connection failed: …"`).
     Rest(String),
+    /// A batch of control lines stopped: lines before it committed, the stopping line
+    /// refused / unknown / not sent, the rest not written (the report is inside).
+    Batch(Box<crate::orchestrator::BatchError>),
+    /// A `/proc` line the core could not parse (a target of another version).
+    ProcLine {
+        /// The node.
+        path: String,
+        /// The line as read.
+        line: String,
+        /// The core's parse error.
+        error: ControlError,
+    },
+    /// The target is not in the state the operation needs (`"gpu GPU-0 has no lease"`,
+    /// `"telemetry push could not resolve latest segment id"`, a command deadline).
+    Precondition(String),
+    /// A receipt could not be written (`"lease failed: <e>; receipt failed: <e2>"`).
+    Receipt {
+        /// `lease` or `run`.
+        op: &'static str,
+        /// The operation's own error, if it failed too.
+        cause: Option<Box<Error>>,
+        /// Why the receipt could not be written.
+        receipt: Box<Error>,
+    },
 }
 
 impl Error {
@@ -121,7 +146,19 @@ impl Error {
                 ClientError::AuthRejected { .. } => ErrorKind::Config,
                 _ => ErrorKind::Transport,
             },
-            Self::Io { .. } | Self::Rest(_) => ErrorKind::Transport,
+            Self::Io { .. } | Self::Rest(_) | Self::ProcLine { .. } => ErrorKind::Transport,
+            Self::Precondition(_) => ErrorKind::Refused,
+            Self::Batch(b) => b.kind(),
+            Self::Receipt { cause, receipt, .. } => cause.as_deref().unwrap_or(receipt).kind(),
+        }
+    }
+
+    /// The per-line report, if a batch stopped.
+    #[must_use]
+    pub fn batch(&self) -> Option<&crate::orchestrator::BatchError> {
+        match self {
+            Self::Batch(b) => Some(b),
+            _ => None,
         }
     }
 
@@ -131,6 +168,7 @@ impl Error {
         match self {
             Self::Refused { ack, .. } => Some(ack),
             Self::Console(e) => e.refusal(),
+            Self::Batch(b) => b.cause().refusal(),
             _ => None,
         }
     }
@@ -172,6 +210,7 @@ impl fmt::Display for Error {
             | Self::Role(m)
             | Self::Ticket(m)
             | Self::Usage(m)
+            | Self::Precondition(m)
             | Self::Rest(m) => f.write_str(m),
             Self::NotADirectory(p) => write!(f, "{p} is not a directory"),
             Self::NotAFile(p) => write!(f, "{p} is not a file"),
@@ -183,6 +222,20 @@ impl fmt::Display for Error {
             }
             Self::Console(e) => write!(f, "{e}"),
             Self::Io { what, source } => write!(f, "{what}: {source}"),
+            Self::Batch(b) => write!(f, "{b}"),
+            Self::ProcLine { path, line, error } => {
+                write!(f, "{path}: cannot parse {line:?}: {error}")
+            }
+            Self::Receipt {
+                op,
+                cause: Some(c),
+                receipt,
+            } => write!(f, "{op} failed: {c}; receipt failed: {receipt}"),
+            Self::Receipt {
+                cause: None,
+                receipt,
+                ..
+            } => write!(f, "receipt failed: {receipt}"),
         }
     }
 }
@@ -192,6 +245,9 @@ impl std::error::Error for Error {
         match self {
             Self::Console(e) => Some(e),
             Self::Io { source, .. } => Some(source),
+            Self::Batch(b) => Some(&**b),
+            Self::ProcLine { error, .. } => Some(error),
+            Self::Receipt { receipt, .. } => Some(&**receipt),
             _ => None,
         }
     }

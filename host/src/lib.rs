@@ -19,6 +19,8 @@
 //! * [`discovery`]: [`discovery::from_env`] with the §5.6 precedence, split into a pure
 //!   [`discovery::resolve`] and [`discovery::BackendSpec::open`].
 //! * [`auth`]: console and REST tokens (§5.7), manifest ticket secrets, [`auth::Secret`].
+//! * [`orchestrator`]: [`Orchestrator`], typed control writes with per-line batch
+//!   accounting, typed `/proc` snapshots, telemetry push, receipts, the audit transcript.
 //! * [`blocking`]: the same API without an executor.
 //! * [`Error`]: one error type, grouped by who must act ([`ErrorKind`]).
 //!
@@ -31,6 +33,7 @@ pub mod backend;
 pub mod blocking;
 pub mod discovery;
 mod error;
+pub mod orchestrator;
 
 pub use backend::{AnyBackend, Backend, BackendKind};
 pub use cohesix_manifest as manifest;
@@ -38,3 +41,13 @@ pub use cohesix_probes as probes;
 pub use cohesix_sim as sim;
 pub use cohesix_tokio::{ClientConfig, ClientError, Console};
 pub use error::{Error, ErrorKind};
+pub use orchestrator::{
+    Audit, BatchError, BatchReport, ControlWriteResult, GpuLeaseRequest, HostTicketRequest,
+    LineOutcome, Orchestrator, Plan, PlanExecution, ProcSnapshot, Receipt, RunOptions,
+    TelemetryMode, TelemetryPush,
+};
+// The payload types the orchestrator takes (one schema, in `cohesix_core::control`).
+pub use cohesix_core::control::{
+    ApprovalRequest, Decision, ExportOp, ExportRequest, HostTicket, K8sRbacIntent, K8sVerb,
+    LeaseOp, LeaseRequest, ScheduleRequest,
+};
