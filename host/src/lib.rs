@@ -21,6 +21,8 @@
 //! * [`auth`]: console and REST tokens (§5.7), manifest ticket secrets, [`auth::Secret`].
 //! * [`orchestrator`]: [`Orchestrator`], typed control writes with per-line batch
 //!   accounting, typed `/proc` snapshots, telemetry push, receipts, the audit transcript.
+//! * [`playbook`]: fleet playbooks as data, runs, reports, fleets and shards.
+//! * [`json`]: the JSON byte formats of reports and exports, atomic writes.
 //! * [`blocking`]: the same API without an executor.
 //! * [`Error`]: one error type, grouped by who must act ([`ErrorKind`]).
 //!
@@ -33,7 +35,9 @@ pub mod backend;
 pub mod blocking;
 pub mod discovery;
 mod error;
+pub mod json;
 pub mod orchestrator;
+pub mod playbook;
 
 pub use backend::{AnyBackend, Backend, BackendKind};
 pub use cohesix_manifest as manifest;

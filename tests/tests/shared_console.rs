@@ -206,7 +206,10 @@ async fn host_names_resolve() {
         config(),
     )
     .unwrap();
-    assert_eq!(console.transport(), format!("tcp://localhost:{}", sim.local_addr().port()));
+    assert_eq!(
+        console.transport(),
+        format!("tcp://localhost:{}", sim.local_addr().port())
+    );
     console.ping().await.unwrap();
     sim.shutdown().await;
 }

@@ -5,12 +5,17 @@
 //!  bin/coh-queen ────────► queen     simulator flags and runtime (cohesix-sim)
 //!  bin/coh-rtc ──────────► rtc       manifest compiler front end (cohesix-manifest)
 //!  bin/cohesix-snapshot ─► snapshot  host probes front end (cohesix-probes)
+//!  bin/cohesix-playbook ─► playbook  fleet playbooks (cohesix::playbook), the main job
 //! ```
 //!
 //! Only this package depends on clap, rustyline and tracing-subscriber; the libraries it
 //! drives stay free of command-line baggage.
 
+pub mod playbook;
 pub mod queen;
 pub mod rtc;
 pub mod shell;
 pub mod snapshot;
+
+/// The version every tool reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

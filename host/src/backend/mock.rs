@@ -13,8 +13,9 @@
 //! echo bound, telemetry segments. The mock goes through the same core session, reply
 //! assembly and checks as a live TCP run; only the bytes never leave the process.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::PoisonError;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use cohesix_sim::{AuthToken, SimConfig};
 use cohesix_tokio::{ClientConfig, Console, FnConnector};
@@ -92,6 +93,8 @@ pub struct MockBackend {
     core: SimCore,
     root: Option<PathBuf>,
     token: Secret,
+    /// What the last mirror pass wrote: path → content fingerprint.
+    mirrored: Arc<Mutex<Option<HashMap<String, u64>>>>,
 }
 
 /// A fresh token for the in-process simulator: never the placeholder, never reused.
@@ -149,6 +152,7 @@ impl MockBackend {
             core,
             root: options.root.clone(),
             token: secret,
+            mirrored: Arc::new(Mutex::new(None)),
         };
         me.mirror()?;
         Ok(me)
@@ -190,7 +194,9 @@ impl MockBackend {
     }
 
     /// Writes the namespace under the mirror root (bounded by [`MIRROR_MAX_NODES`] and
-    /// [`MIRROR_MAX_BYTES`]); stale files of earlier runs are replaced.
+    /// [`MIRROR_MAX_BYTES`]). The first pass replaces whatever an earlier run left there;
+    /// later passes rewrite only the files whose content changed and remove vanished ones,
+    /// so a write costs the nodes it touched, not the whole tree.
     ///
     /// # Errors
     /// [`Error::Io`].
@@ -205,29 +211,45 @@ impl MockBackend {
                 .namespace()
                 .walk(MIRROR_MAX_NODES, MIRROR_MAX_BYTES, 0)
         };
-        let tmp = root.with_extension("partial");
-        let _ = std::fs::remove_dir_all(&tmp);
+        let io = |what: &str, e| Error::io(format!("mirror {what}"), e);
+        let mut last = self.mirrored.lock().unwrap_or_else(PoisonError::into_inner);
+        let first = last.is_none();
+        let written = last.get_or_insert_with(HashMap::new);
+        if first {
+            let _ = std::fs::remove_dir_all(root);
+        }
         // The audit journal carries attach tickets: it is never mirrored to disk.
         let private = |p: &str| p == "/audit" || p.starts_with("/audit/");
         for dir in walk.dirs.iter().filter(|d| !private(d)) {
-            std::fs::create_dir_all(tmp.join(dir.trim_start_matches('/')))
-                .map_err(|e| Error::io(format!("mirror {dir}"), e))?;
+            std::fs::create_dir_all(root.join(dir.trim_start_matches('/')))
+                .map_err(|e| io(dir, e))?;
         }
+        let mut now = HashMap::with_capacity(walk.files.len());
         for (path, content) in walk.files.iter().filter(|(p, _)| !private(p)) {
-            let local = tmp.join(path.trim_start_matches('/'));
-            if let Some(parent) = local.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| Error::io(format!("mirror {path}"), e))?;
+            let digest = fingerprint(content);
+            if written.get(path) != Some(&digest) {
+                let local = root.join(path.trim_start_matches('/'));
+                if let Some(parent) = local.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| io(path, e))?;
+                }
+                std::fs::write(&local, content).map_err(|e| io(path, e))?;
             }
-            std::fs::write(&local, content).map_err(|e| Error::io(format!("mirror {path}"), e))?;
+            now.insert(path.clone(), digest);
         }
-        let _ = std::fs::remove_dir_all(root);
-        if let Some(parent) = root.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Error::io(format!("mirror {}", root.display()), e))?;
+        for gone in written.keys().filter(|p| !now.contains_key(*p)) {
+            let _ = std::fs::remove_file(root.join(gone.trim_start_matches('/')));
         }
-        std::fs::rename(&tmp, root).map_err(|e| Error::io(format!("mirror {}", root.display()), e))
+        *written = now;
+        Ok(())
     }
+}
+
+/// A content fingerprint (change detection only).
+fn fingerprint(content: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    content.hash(&mut h);
+    h.finish()
 }
 
 impl Backend for MockBackend {
