@@ -240,6 +240,19 @@ async fn no_secret_reaches_logs_files_output_or_errors() {
             Ok(n) => sources.push("backend append", n.to_string()),
             Err(e) => sources.error("backend append", &e),
         }
+        // A playbook run over this backend: its report and audit text.
+        let book = cohesix::playbook::built_in().unwrap().remove(0).playbook;
+        let orch = cohesix::Orchestrator::new(cohesix::AnyBackend::from(b.clone()));
+        let report = cohesix::playbook::run_playbook(
+            Some(&orch),
+            &book,
+            &cohesix::playbook::RunOptions::new(),
+            cohesix::playbook::HostInput::Skip,
+            &cohesix::playbook::Silent,
+        )
+        .await;
+        sources.push("playbook report", report.to_json());
+        sources.push("playbook audit", report.audit_text());
         let _ = b.close().await;
         let worker = options
             .clone()
