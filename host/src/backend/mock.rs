@@ -194,9 +194,9 @@ impl MockBackend {
     }
 
     /// Writes the namespace under the mirror root (bounded by [`MIRROR_MAX_NODES`] and
-    /// [`MIRROR_MAX_BYTES`]). The first pass replaces whatever an earlier run left there;
-    /// later passes rewrite only the files whose content changed and remove vanished ones,
-    /// so a write costs the nodes it touched, not the whole tree.
+    /// [`MIRROR_MAX_BYTES`]), rewriting only the files whose content changed and removing
+    /// the ones that vanished (the first pass compares with whatever an earlier run left
+    /// there), so a write costs the nodes it touched, not the whole tree.
     ///
     /// # Errors
     /// [`Error::Io`].
@@ -213,11 +213,10 @@ impl MockBackend {
         };
         let io = |what: &str, e| Error::io(format!("mirror {what}"), e);
         let mut last = self.mirrored.lock().unwrap_or_else(PoisonError::into_inner);
-        let first = last.is_none();
-        let written = last.get_or_insert_with(HashMap::new);
-        if first {
-            let _ = std::fs::remove_dir_all(root);
-        }
+        // First pass: what an earlier run left on disk counts as written (unlinking a whole
+        // tree is slow on some filesystems); files that differ are rewritten, stale ones
+        // removed below.
+        let written = last.get_or_insert_with(|| on_disk(root));
         // The audit journal carries attach tickets: it is never mirrored to disk.
         let private = |p: &str| p == "/audit" || p.starts_with("/audit/");
         for dir in walk.dirs.iter().filter(|d| !private(d)) {
@@ -242,6 +241,30 @@ impl MockBackend {
         *written = now;
         Ok(())
     }
+}
+
+/// Files under `root` (bounded by [`MIRROR_MAX_NODES`]) with their content fingerprints,
+/// as namespace paths.
+fn on_disk(root: &Path) -> HashMap<String, u64> {
+    let mut out = HashMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if out.len() + stack.len() >= MIRROR_MAX_NODES {
+                return out;
+            }
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let (Ok(rel), Ok(content)) = (p.strip_prefix(root), std::fs::read(&p)) {
+                out.insert(format!("/{}", rel.display()), fingerprint(&content));
+            }
+        }
+    }
+    out
 }
 
 /// A content fingerprint (change detection only).

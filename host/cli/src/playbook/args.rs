@@ -133,6 +133,9 @@ pub struct RunArgs {
     /// The run id (1..=8 of [0-9a-z]); default: a fresh one.
     #[arg(long)]
     pub run_id: Option<String>,
+    /// Derive the run id from this text (e.g. a Job name and index), reproducibly.
+    #[arg(long, conflicts_with = "run_id")]
+    pub run_seed: Option<String>,
     /// No progress output.
     #[arg(long, short = 'q')]
     pub quiet: bool,

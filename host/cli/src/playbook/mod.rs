@@ -189,12 +189,11 @@ fn run_options(args: &RunArgs) -> Result<RunOptions, Fail> {
     let mut o = RunOptions::new().dry_run(args.dry_run);
     o.proc_snapshot = !args.no_proc_snapshot;
     o.push_host_snapshot = !args.no_push_host_snapshot && !args.no_host_snapshot;
-    o.run_id = args
-        .run_id
-        .as_deref()
-        .map(RunId::parse)
-        .transpose()
-        .map_err(usage)?;
+    o.run_id = match (&args.run_id, &args.run_seed) {
+        (Some(id), _) => Some(RunId::parse(id).map_err(usage)?),
+        (None, Some(seed)) => Some(RunId::derive(seed)),
+        (None, None) => None,
+    };
     Ok(o)
 }
 
