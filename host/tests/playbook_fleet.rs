@@ -47,10 +47,10 @@ fn fleet_file(live: &[std::net::SocketAddr], dead: &[u16]) -> Fleet {
     Fleet::parse(&text, "FLEET.toml").unwrap()
 }
 
-fn options(dir: &PathBuf, run_id: &str) -> FleetOptions {
+fn options(dir: &std::path::Path, run_id: &str) -> FleetOptions {
     let mut run = RunOptions::new();
     run.run_id = Some(RunId::parse(run_id).unwrap());
-    let mut o = FleetOptions::new(dir.clone(), run);
+    let mut o = FleetOptions::new(dir.to_path_buf(), run);
     o.concurrency = 16;
     o
 }
