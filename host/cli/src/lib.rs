@@ -11,6 +11,7 @@
 //! Only this package depends on clap, rustyline and tracing-subscriber; the libraries it
 //! drives stay free of command-line baggage.
 
+pub mod coh;
 pub mod playbook;
 pub mod queen;
 pub mod rtc;

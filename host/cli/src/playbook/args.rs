@@ -17,7 +17,7 @@ pub enum ListFormat {
 /// exports, proc snapshot, host snapshot, telemetry push) and leave a report and an audit
 /// trail.
 #[derive(Debug, Parser)]
-#[command(name = "cohesix-playbook", version = crate::VERSION, about, long_about = None)]
+#[command(name = "cohesix-playbook", version = crate::VERSION)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Subcommands (`merge`); without one, a playbook runs.
