@@ -11,6 +11,7 @@
 # Footprint: .text and static RAM (.data + .bss) of each probe are printed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. .ci/lib.sh
 
 TARGET=thumbv7em-none-eabihf
 PROBE_DIR=target/probe
@@ -18,9 +19,7 @@ PROBE_DIR=target/probe
 CLIENT_PROBE_REQUIRED=${CLIENT_PROBE_REQUIRED:-1}
 
 rustup target add "$TARGET" >/dev/null 2>&1 || rustup target add "$TARGET"
-if ! command -v size >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq binutils >/dev/null
-fi
+ensure_pkg size binutils
 
 echo "--- cohesix-core for $TARGET (release)"
 cargo build -p cohesix-core --target "$TARGET" --release

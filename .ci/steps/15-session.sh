@@ -6,6 +6,7 @@
 # `cargo clippy --all-targets` type-checks the session bench (core/benches/session.rs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. .ci/lib.sh
 
 TARGET=thumbv7em-none-eabihf
 rustup target add "$TARGET" >/dev/null 2>&1 || rustup target add "$TARGET"
@@ -18,7 +19,7 @@ echo "--- cohesix-core testkit builds for $TARGET (no_std, no alloc)"
 cargo build -p cohesix-core --target "$TARGET" --features testkit
 
 echo "--- footprint budget: minimal client (.text <= 16 KiB, .data+.bss <= 2 KiB)"
-command -v size >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq binutils >/dev/null; }
+ensure_pkg size binutils
 size -A "target/probe/$TARGET/release/probe-client" | awk '
     $1 == ".text" { text = $2 } $1 == ".data" { data = $2 } $1 == ".bss" { bss = $2 }
     END {

@@ -11,7 +11,15 @@
 //! | [`Error::Config`] | the deployment/configuration is wrong; an operator fixes it | unusable token or ticket |
 //! | [`Error::Caller`] | the calling code passed something invalid; fix the call | path too long, bad payload |
 //!
-//! Module errors convert into [`Error`] with `From`, so `?` works across layers.
+//! Module errors convert into [`Error`] with `From`, so `?` works across layers. The same five
+//! groups are the [`Actor`] every error of every crate in this workspace reports
+//! (`cohesix_tokio::ClientError::actor`, `cohesix::ErrorKind::actor`, the embassy adapter's
+//! `Error::actor`): this table is the one definition of the grouping. A refusal whose fix is
+//! the operator's (a rejected console token, a denied or expired ticket) is `Config`, even
+//! though the peer reported it; a refusal the caller reads and backs off from is `Peer`.
+//!
+//! Every error type implements [`core::error::Error`]; wrappers return the error they wrap
+//! from `source()`, so a report can print the whole chain.
 
 use core::fmt;
 
@@ -20,6 +28,55 @@ use crate::control::ControlError;
 use crate::frame::{FrameDecodeError, FrameEncodeError};
 use crate::path::PathError;
 use crate::request::RequestError;
+
+/// Who must act on an error: the five groups of the table above.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Actor {
+    /// The remote side misbehaved or refused; drop the connection or back off as asked.
+    Peer,
+    /// A bound was hit; give more room, ask for less or wait.
+    Resource,
+    /// The byte pipe failed; reconnect or retry later.
+    Transport,
+    /// The deployment or configuration is wrong (token, ticket, role); an operator fixes it.
+    Config,
+    /// The calling code passed something invalid, or a write's outcome must be checked.
+    Caller,
+}
+
+impl Actor {
+    /// The lower-case group name (`peer`, `resource`, `transport`, `config`, `caller`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Actor::Peer => "peer",
+            Actor::Resource => "resource",
+            Actor::Transport => "transport",
+            Actor::Config => "config",
+            Actor::Caller => "caller",
+        }
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Error {
+    /// Who must act.
+    pub const fn actor(&self) -> Actor {
+        match self {
+            Error::Peer(_) => Actor::Peer,
+            Error::Resource(_) => Actor::Resource,
+            Error::Transport(_) => Actor::Transport,
+            Error::Config(_) => Actor::Config,
+            Error::Caller(_) => Actor::Caller,
+        }
+    }
+}
 
 /// Top-level error of the protocol core, grouped by who must act.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

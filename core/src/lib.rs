@@ -38,6 +38,7 @@ extern crate std;
 pub mod command;
 pub mod control;
 pub mod error;
+mod error_source;
 pub mod frame;
 pub mod path;
 pub mod reply;

@@ -27,6 +27,7 @@
 
 pub mod agent;
 pub mod config;
+mod errors;
 pub mod net;
 pub mod schema;
 pub mod spool;

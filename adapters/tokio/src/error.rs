@@ -1,20 +1,25 @@
 //! Errors of the console handle and client, grouped by who must act.
 //!
-//! | variant | who acts |
-//! |---|---|
-//! | [`ClientError::Refused`] | the caller reads the peer's `ERR` ack (policy, quota, parse) |
-//! | [`ClientError::AuthRejected`], [`ClientError::AuthReset`] | operator: the console token is wrong (the queen closes silently), or another client holds the console |
-//! | [`ClientError::Protocol`] | the peer broke the wire contract; the connection was dropped and nothing was retried |
-//! | [`ClientError::Io`], [`ClientError::Closed`], [`ClientError::Timeout`] | transport: reconnect / retry later |
-//! | [`ClientError::OutcomeUnknown`] | caller: a write may or may not have happened; check before re-sending |
-//! | [`ClientError::ResourceExhausted`] | caller: a reply outgrew its byte budget (stream it instead) |
-//! | [`ClientError::Core`] | caller or config: an argument or setting the core refused locally |
+//! The groups are the core's [`Actor`] (defined once, in [`cohesix_core::error`]);
+//! [`ClientError::actor`] returns it.
 //!
-//! No variant ever carries the console token or a ticket.
+//! | variant | [`Actor`] | who acts |
+//! |---|---|---|
+//! | [`ClientError::Refused`] | `Peer` | the caller reads the peer's `ERR` ack (policy, quota, parse) |
+//! | [`ClientError::AuthRejected`], [`ClientError::AuthReset`] | `Config` | operator: the console token is wrong (the queen closes silently), or another client holds the console |
+//! | [`ClientError::Protocol`] | as the session error: `Peer` for a wire violation | the peer broke the wire contract; the connection was dropped and nothing was retried |
+//! | [`ClientError::Io`], [`ClientError::Closed`], [`ClientError::Timeout`] | `Transport` | reconnect / retry later |
+//! | [`ClientError::OutcomeUnknown`] | `Caller` | a write may or may not have happened; check before re-sending |
+//! | [`ClientError::ResourceExhausted`] | `Resource` | a reply outgrew its byte budget (stream it instead) |
+//! | [`ClientError::Core`] | as the core error (`Caller`, `Config` or `Resource`) | an argument or setting the core refused locally |
+//!
+//! `source()` chains to the I/O error, the session error or the core error underneath. No
+//! variant ever carries the console token or a ticket.
 
 use core::fmt;
 use std::io;
 
+use cohesix_core::error::Actor;
 use cohesix_core::session::SessionError;
 
 use crate::reply::Ack;
@@ -72,6 +77,20 @@ impl ClientError {
             Self::Refused(ack) => Some(ack),
             Self::AuthRejected { ack } => ack.as_ref(),
             _ => None,
+        }
+    }
+
+    /// Who must act (the core's grouping, see the module table).
+    #[must_use]
+    pub fn actor(&self) -> Actor {
+        match self {
+            Self::Refused(_) => Actor::Peer,
+            Self::AuthRejected { .. } | Self::AuthReset => Actor::Config,
+            Self::Protocol(e) => e.actor(),
+            Self::Io(_) | Self::Closed | Self::Timeout { .. } => Actor::Transport,
+            Self::OutcomeUnknown { .. } => Actor::Caller,
+            Self::ResourceExhausted { .. } => Actor::Resource,
+            Self::Core(e) => e.actor(),
         }
     }
 
@@ -135,6 +154,9 @@ impl std::error::Error for ClientError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Io(e) => Some(e),
+            Self::Protocol(e) => Some(e),
+            // Transparent: the core error's own cause.
+            Self::Core(e) => e.source(),
             _ => None,
         }
     }

@@ -338,6 +338,3 @@ fn path_message(f: &mut fmt::Formatter<'_>, error: &PathError) -> fmt::Result {
         other => write!(f, "{other}"),
     }
 }
-
-impl core::error::Error for ControlError {}
-impl core::error::Error for JsonError {}

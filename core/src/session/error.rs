@@ -113,7 +113,8 @@ impl fmt::Display for AttachError {
 ///
 /// | variant | group ([`Error`]) | who acts |
 /// |---|---|---|
-/// | `AuthRejected`, `AttachRejected`, `Protocol`, `InvalidUtf8` | peer | fix credentials / drop the peer |
+/// | `AuthRejected`; `AttachRejected` for a denied, expired or over-limit ticket or a bad role | config | the operator fixes the token, ticket or role |
+/// | `AttachRejected` otherwise (throttled, rate-limited, busy, lifecycle), `Protocol`, `InvalidUtf8` | peer | back off as asked / drop the peer |
 /// | `TimedOut`, `PeerClosed` | transport | reconnect |
 /// | `QueueFull` | resource | wait for completions |
 /// | `Ticket` | config | operator |
@@ -153,9 +154,14 @@ impl SessionError {
     /// The error grouped by who must act.
     pub fn group(&self) -> Error {
         match *self {
-            SessionError::AuthRejected | SessionError::AttachRejected(_) => {
-                Error::Peer(PeerError::Refused)
+            SessionError::AuthRejected => Error::Config(ConfigError::InvalidToken),
+            SessionError::AttachRejected(
+                AttachError::Denied | AttachError::Expired | AttachError::InvalidClaims,
+            ) => Error::Config(ConfigError::InvalidTicket),
+            SessionError::AttachRejected(AttachError::InvalidRole) => {
+                Error::Config(ConfigError::InvalidRole)
             }
+            SessionError::AttachRejected(_) => Error::Peer(PeerError::Refused),
             SessionError::Protocol(e) => Error::Peer(PeerError::Frame(e)),
             SessionError::InvalidUtf8 => Error::Peer(PeerError::MalformedReply),
             SessionError::TimedOut => Error::Transport(TransportError::Timeout),
@@ -167,6 +173,13 @@ impl SessionError {
             | SessionError::ReservedVerb
             | SessionError::InvalidState => Error::Caller(CallerError::InvalidState),
         }
+    }
+}
+
+impl SessionError {
+    /// Who must act (the group of [`SessionError::group`]).
+    pub fn actor(&self) -> crate::error::Actor {
+        self.group().actor()
     }
 }
 

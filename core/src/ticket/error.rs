@@ -7,18 +7,9 @@ use core::fmt;
 
 use crate::role::Role;
 
-/// Who must act to fix a ticket error, matching the groups of `crate::error::Error`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum TicketActor {
-    /// The remote side sent an unusable ticket (server-side view).
-    Peer,
-    /// A caller-provided buffer was too small.
-    Resource,
-    /// The configured ticket, secret or subject is unusable (client-side view).
-    Config,
-}
+/// Who must act to fix a ticket error: the crate-wide [`Actor`](crate::error::Actor) (a
+/// ticket error is only ever `Peer`, `Resource` or `Config`).
+pub type TicketActor = crate::error::Actor;
 
 /// A ticket codec, MAC or role-check failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Supply chain: cargo-deny checks licences (deny.toml's allow list), bans (OpenSSL, wildcard
+# versions) and sources (crates.io only). Advisories need the online RustSec database and are
+# left to a connected CI: `cargo deny check advisories`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if ! cargo deny --version >/dev/null 2>&1; then
+    cargo install cargo-deny --locked
+fi
+cargo deny --version
+cargo deny --locked check licenses bans sources
