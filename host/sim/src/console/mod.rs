@@ -16,13 +16,13 @@ pub mod text;
 
 use std::sync::Arc;
 
+use cohesix_core::attach_guard::AttachGuard;
 use cohesix_core::command::{parse_command, Command};
 use cohesix_core::role::Role;
 use cohesix_generated::console::{MAX_LINE_LEN, MAX_PATH_LEN};
 
 use crate::clock::Clock;
 use crate::config::SecretTable;
-use crate::guard::AttachGuard;
 use crate::namespace::{Caller, Cursors, Namespace, NsError};
 use crate::preview::cat_preview;
 use scope::Grant;
@@ -107,7 +107,7 @@ impl Console {
     pub fn new(ns: Namespace, secrets: SecretTable, clock: Arc<dyn Clock>) -> Self {
         Self {
             ns,
-            guard: AttachGuard::default(),
+            guard: AttachGuard::new(),
             secrets,
             clock,
             frames_in: 0,
