@@ -44,7 +44,6 @@ pub use control_plane::{Exports, Leases, Schedule};
 pub use error::{NsError, NsResult};
 pub use gpu::Gpu;
 pub use host::Host;
-pub use json::{parse_queen_ctl, Budget, GpuLeaseSpec, QueenCtl};
 pub use lifecycle::{LifeState, Lifecycle};
 pub use log::{QueenLog, SNAPSHOT_LINES};
 pub use policy::{ApprovalState, Policy};

@@ -4,13 +4,13 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use cohesix_core::control::NewSegment;
 use cohesix_generated::telemetry_ingest::{
     MAX_BYTES_PER_SEGMENT, MAX_SEGMENTS_PER_DEVICE, MAX_TOTAL_BYTES_PER_DEVICE,
 };
 
 use super::bounds::LineStore;
 use super::error::{NsError, NsResult};
-use super::json::{parse_strict, NewSegment};
 
 /// `[telemetry] ring_bytes_per_worker`.
 pub const RING_BYTES_PER_WORKER: usize =
@@ -104,11 +104,9 @@ impl Device {
     }
 }
 
+/// `{"new":"segment","mime":..}`, decoded by the core's [`NewSegment`].
 fn check_new_segment(payload: &str) -> NsResult<()> {
-    let req: NewSegment = parse_strict(payload)?;
-    if req.new != "segment" || req.mime.trim().is_empty() {
-        return Err(NsError::InvalidPayload);
-    }
+    NewSegment::decode(payload.as_bytes())?;
     Ok(())
 }
 

@@ -129,8 +129,10 @@ fn telemetry_devices_are_capped_and_segments_evicted() {
 fn status_control_spool_nodes_keep_a_window_and_count_writes() {
     let mut ns = Namespace::new(Features::full(), 0);
     for i in 0..200 {
-        ns.append("/gpu/GPU-0/status", &format!(r#"{{"n":{i}}}"#), &q())
-            .unwrap();
+        let crumb = format!(
+            r#"{{"schema":"gpu-breadcrumb/v1","event":"EXIT","command":"job {i}","status":"FAILED","exit_code":{i}}}"#
+        );
+        ns.append("/gpu/GPU-0/status", &crumb, &q()).unwrap();
         ns.append("/host/k8s/node/node-1/cordon", &format!("c{i}"), &q())
             .unwrap();
         let spec = format!(
