@@ -485,7 +485,7 @@ impl Namespace {
                 cursors.set(path, end);
                 Ok(lines)
             }
-            ["proc", "ingest", "watch"] => Ok(vec![self.watch_line(now_ms)]),
+            ["proc", "ingest", "watch"] => Ok(self.watch_line(now_ms)),
             ["worker", id, "telemetry"] => self.ring_tail(id, None, path, cursors),
             ["shard", ll, "worker", id, "telemetry"] => self.ring_tail(id, Some(ll), path, cursors),
             _ => Err(NsError::InvalidPath),
