@@ -28,6 +28,7 @@ mod lifecycle;
 mod log;
 mod policy;
 mod proc;
+mod records;
 mod sidecar;
 mod telemetry;
 mod walk;
