@@ -45,7 +45,7 @@ pub use control_plane::{Exports, Leases, Schedule};
 pub use error::{NsError, NsResult};
 pub use gpu::Gpu;
 pub use host::Host;
-pub use lifecycle::{LifeState, Lifecycle};
+pub use lifecycle::Lifecycle;
 pub use log::{QueenLog, SNAPSHOT_LINES};
 pub use policy::{ApprovalState, Policy};
 pub use sidecar::Sidecars;

@@ -2,10 +2,10 @@
 //! Each node the manifest sizes (`observability.proc_*.<node>_bytes`) is cut to whole lines
 //! within that bound.
 
+use cohesix_core::lifecycle::LifecycleState;
 use cohesix_generated::observability::{proc_9p_session, proc_ingest, proc_pressure, proc_root};
 
 use super::control_plane::bounded;
-use super::lifecycle::LifeState;
 use super::Namespace;
 
 /// The manifest's read bound of a `/proc` node (path below `/proc`), where it has one.
@@ -104,7 +104,7 @@ impl Namespace {
             ["lifecycle", "reason"] => one(format!("reason={}", self.lifecycle.reason)),
             ["lifecycle", "since"] => one(format!("since_ms={}", self.lifecycle.since_ms)),
             ["9p", "session", "active"] => {
-                let draining = u8::from(self.lifecycle.state == LifeState::Draining);
+                let draining = u8::from(self.lifecycle.state == LifecycleState::Draining);
                 one(format!("active=1 draining={draining}"))
             }
             ["ingest", "p50_ms"] => one(format!("p50_ms={p50}")),
