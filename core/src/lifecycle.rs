@@ -17,9 +17,12 @@
 //! does beyond the table (the shipped 0.3 queen refuses `drain` and `quiesce` with `EPERM`)
 //! is that server's business, not the table's.
 
-/// Lifecycle states, as `/proc/lifecycle/state` prints them (`state=<LABEL>`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Lifecycle states, as `/proc/lifecycle/state` prints them (`state=<LABEL>`; with the
+/// `serde` feature the same upper-case labels, as the manifest's `[lifecycle]` writes them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "SCREAMING_SNAKE_CASE"))]
 pub enum LifecycleState {
     /// Starting up (the manifest's `lifecycle.initial_state`).
     Booting,
