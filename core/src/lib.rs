@@ -26,6 +26,9 @@
 //!   intents, `/queen/ctl`, GPU lease and breadcrumb, telemetry records) and the typed
 //!   `/proc/schedule/*` and `/proc/lease/*` lines (host-surface §2-§4, §7.3, §8.5).
 //! * [`error`]: error taxonomy grouped by who must act.
+//! * [`attach_guard`]: the queen's ATTACH back-off throttle and failed-login rate limiter
+//!   (server side: simulator and test kit).
+//! * [`lifecycle`]: node lifecycle states, control words and the one transition table.
 //! * [`session`]: the sans-IO client session (AUTH, ATTACH, requests, reply assembly).
 //! * [`ticket`]: ticket claims, MAC, mint/verify and normalisation (spec §4).
 //! * [`role`]: console roles (spec §2.3).
@@ -35,11 +38,13 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod attach_guard;
 pub mod command;
 pub mod control;
 pub mod error;
 mod error_source;
 pub mod frame;
+pub mod lifecycle;
 pub mod path;
 pub mod reply;
 pub mod request;

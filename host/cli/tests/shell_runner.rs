@@ -192,3 +192,87 @@ async fn quit_ends_the_script_and_usage_errors_send_nothing() {
         Flow::Continue
     );
 }
+
+/// For every state the queen may report and every word, the shell writes exactly when the
+/// core's transition table allows it (the table the simulator applies), and refuses locally
+/// otherwise; a state it does not know is left to the queen.
+#[tokio::test]
+async fn lifecycle_refusals_follow_the_core_table() {
+    use cohesix_core::lifecycle::{LifecycleAction, LifecycleState};
+    let labels = LifecycleState::ALL
+        .iter()
+        .map(|s| (s.label(), Some(*s)))
+        .chain([("REBOOTING", None)]);
+    for (label, state) in labels {
+        for action in LifecycleAction::ALL {
+            let mut fake = Fake::default();
+            let data = format!("path=/proc/lifecycle/state data=state={label}");
+            fake.replies
+                .push_back(ok("CAT", &data, &[&format!("state={label}")]));
+            fake.replies
+                .push_back(ok("ECHO", "path=/queen/lifecycle/ctl bytes=5", &[]));
+            let (r, fake, out, _) = run(fake, &format!("lifecycle {}\n", action.as_str())).await;
+            r.unwrap();
+            let allowed = state.is_none_or(|s| action.allowed_from(s));
+            let case = format!("{} from {label}", action.as_str());
+            if allowed {
+                assert_eq!(fake.sent.len(), 2, "{case}: {:?}", fake.sent);
+                let word = format!("payload: \"{}\"", action.as_str());
+                assert!(fake.sent[1].contains(&word), "{case}: {:?}", fake.sent);
+                assert!(out.starts_with("OK ECHO"), "{case}: {out}");
+            } else {
+                assert_eq!(fake.sent.len(), 1, "{case}: {:?}", fake.sent);
+                assert_eq!(
+                    out.trim_end(),
+                    format!(
+                        "ERR LIFECYCLE action={} state={label} reason=invalid-transition",
+                        action.as_str()
+                    ),
+                    "{case}"
+                );
+            }
+        }
+    }
+}
+
+/// `/queen/ctl` commands are the core's `QueenCtl` lines; what the core refuses is a usage
+/// error with the core's message, and nothing is sent.
+#[tokio::test]
+async fn queen_ctl_commands_are_core_encodings() {
+    let mut fake = Fake::default();
+    fake.replies
+        .push_back(ok("ECHO", "path=/queen/ctl bytes=61", &[]));
+    let (r, fake, _, _) = run(
+        fake,
+        "spawn gpu gpu_id=GPU-0 mem_mb=4096 streams=1 ttl_s=120 priority=1\nEXPECT OK\n",
+    )
+    .await;
+    assert_eq!(r.unwrap(), 1);
+    let mut buf = [0u8; 256];
+    let lease = cohesix_core::control::GpuLeaseSpec::new("GPU-0", 4096, 1, 120).priority(1);
+    let n = cohesix_core::control::QueenCtl::spawn_gpu(lease)
+        .encode(&mut buf)
+        .unwrap();
+    let line = std::str::from_utf8(&buf[..n]).unwrap();
+    assert_eq!(
+        fake.sent,
+        [format!(
+            "Echo {{ path: \"/queen/ctl\", payload: {line:?} }}"
+        )]
+    );
+    for (cmd, msg) in [
+        ("spawn heartbeat ticks=0", "ticks must be > 0"),
+        ("bind /queen host", "paths must be absolute"),
+        (
+            "kill worker:1",
+            "worker_id must use ASCII token characters [A-Za-z0-9._-]",
+        ),
+    ] {
+        let (r, fake, _, _) = run(Fake::default(), &format!("{cmd}\n")).await;
+        match r {
+            Err(ShellError::Usage(m)) => assert_eq!(m, msg, "{cmd}"),
+            other => panic!("{cmd}: {other:?}"),
+        }
+        assert!(fake.sent.is_empty(), "{cmd}");
+    }
+}

@@ -22,7 +22,8 @@
 //!   path a mock backend uses, the same code as TCP.
 //! * [`fleet`]: [`Fleet::spawn`] — N independent queens on N ports (`coh-queen --queens`).
 //! * [`console`]: one payload in, reply lines out; no I/O.
-//! * [`guard`]: ATTACH back-off throttle and failed-login rate limiter (server-wide).
+//! * ATTACH back-off throttle and failed-login rate limiter: [`cohesix_core::attach_guard`]
+//!   (one guard per server, so it survives reconnects).
 //! * [`namespace`]: the file tree, with [`namespace::Features`] choosing the real
 //!   0.3.0-alpha2 surfaces ([`Features::shipped`]) or every 0.9 surface ([`Features::full`]).
 //! * [`clock`]: time source; tests inject a [`ManualClock`].
@@ -41,7 +42,6 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod fleet;
-pub mod guard;
 pub mod namespace;
 pub mod preview;
 pub mod serve;

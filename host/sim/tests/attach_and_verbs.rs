@@ -420,6 +420,12 @@ async fn spawn_and_kill_verbs_ack_first_then_error() {
         c.recv().await,
         "ERR KILL reason=policy detail=invalid-path error=invalid path"
     );
+    // An id the core's `{"kill":..}` encoder refuses (not a token) is an invalid payload.
+    assert_eq!(c.cmd("KILL worker:1").await, "OK KILL id=worker:1");
+    assert_eq!(
+        c.recv().await,
+        "ERR KILL reason=policy detail=invalid-payload error=invalid payload"
+    );
     let (_, workers) = c.stream_cmd("LS /worker").await;
     assert_eq!(workers, vec!["worker-1"]);
     let (ack, t) = c.stream_cmd("TAIL /worker/worker-1/telemetry").await;

@@ -196,6 +196,87 @@ async fn proc_views_reflect_schedule_and_lease_writes() {
     m.quit().await;
 }
 
+/// Payloads the core's decoders refuse get the real queen's refusal line; whatever the
+/// rule, nothing of the payload or the core's message leaks into the reply.
+#[tokio::test]
+async fn core_refusals_keep_the_queen_reply_shape() {
+    let mut m = Mock::start(false).await;
+    for (path, bad) in [
+        (
+            "/queen/schedule/ctl",
+            r#"{"id":"j","role":"r","priority":0,"ticks":1,"budget_ms":1}"#,
+        ),
+        ("/queen/lease/ctl", r#"{"op":"revoke","id":"x"}"#),
+        ("/queen/export/ctl", r#"{"op":"open","id":"e"}"#),
+        (
+            "/actions/queue",
+            r#"{"id":"a","target":"rel","decision":"approve"}"#,
+        ),
+        (
+            "/queen/telemetry/device-1/ctl",
+            r#"{"new":"segment","mime":""}"#,
+        ),
+    ] {
+        assert_eq!(
+            m.echo(path, bad).await,
+            format!(
+                "ERR ECHO reason=policy detail=invalid-payload path={path} error=invalid payload"
+            ),
+            "{bad}"
+        );
+    }
+    m.quit().await;
+}
+
+/// Over the wire, every `/proc/schedule/*` and `/proc/lease/*` line parses with the core's
+/// line types and carries what was written.
+#[tokio::test]
+async fn proc_lines_parse_with_the_core_types() {
+    use cohesix_core::control::proc::{
+        LeaseEntry, LeaseSummary, PreemptionEntry, ProcLine, ScheduleEntry, ScheduleSummary,
+    };
+    let mut m = Mock::start(false).await;
+    for (path, line) in [
+        (
+            "/queen/schedule/ctl",
+            r#"{"id":"s-1","role":"worker-gpu","priority":6,"ticks":6,"budget_ms":180}"#,
+        ),
+        (
+            "/queen/lease/ctl",
+            r#"{"op":"grant","id":"l-1","subject":"queen","resource":"gpu0","ttl_s":300,"priority":6}"#,
+        ),
+        (
+            "/queen/lease/ctl",
+            r#"{"op":"grant","id":"l-2","subject":"queen","resource":"gpu1","ttl_s":60}"#,
+        ),
+        (
+            "/queen/lease/ctl",
+            r#"{"op":"preempt","id":"l-2","reason":"drain"}"#,
+        ),
+        (
+            "/queen/lease/ctl",
+            r#"{"op":"quota","subject":"queen","resource":"gpu0","max_active":2,"max_preemptions":2}"#,
+        ),
+    ] {
+        assert!(m.echo(path, line).await.starts_with("OK ECHO"), "{line}");
+    }
+    let s = m.cat("/proc/schedule/summary").await;
+    assert_eq!(ScheduleSummary::parse(&s[0]).unwrap().queue, 1);
+    let q = m.cat("/proc/schedule/queue").await;
+    let e = ScheduleEntry::parse(&q[0]).unwrap();
+    assert_eq!((e.id, e.budget_ms, e.seq), ("s-1", 180, 1));
+    let ls = m.cat("/proc/lease/summary").await;
+    let sum = LeaseSummary::parse(&ls[0]).unwrap();
+    assert_eq!((sum.active, sum.preemptions, sum.quotas), (1, 1, 1));
+    let a = m.cat("/proc/lease/active").await;
+    let l = LeaseEntry::parse(&a[0]).unwrap();
+    assert_eq!((l.id, l.priority, l.state), ("l-1", 6, "ACTIVE"));
+    let p = m.cat("/proc/lease/preemptions").await;
+    let pre = PreemptionEntry::parse(&p[0]).unwrap();
+    assert_eq!((pre.id, pre.resource, pre.reason), ("l-2", "gpu1", "drain"));
+    m.quit().await;
+}
+
 #[tokio::test]
 async fn approvals_gate_queen_ctl_and_are_consumed_once() {
     let mut m = Mock::start(false).await;

@@ -11,8 +11,9 @@
 //!
 //! The [`Server`] follows SRV (spec §1–§3) and the real-queen notes: no greeting, exact
 //! `AUTH <token>` check, silent close on AUTH failure (or `ERR AUTH` first, configurable),
-//! the attach decision sequence with back-off throttle and failed-login rate limiter in its own
-//! clock (§2.3, §8.6; SRV or harness error strings), `OK PING reply=pong` + `PONG` (order
+//! the attach decision sequence with the back-off throttle and failed-login rate limiter of
+//! [`crate::attach_guard`] (the simulator's model too) in its own clock (§2.3, §8.6; SRV or
+//! harness error strings), `OK PING reply=pong` + `PONG` (order
 //! configurable), `HELP`/`BI` without end marker, streams ending in `END`, `ECHO` into
 //! `/log/queen.log`, `SPAWN`/`KILL` with an optional bridge `ERR` after the `OK`, `QUIT`.
 //! `ServerConfig::real_queen_reorder` adds the orderings measured on the real queen: ACKs

@@ -5,6 +5,7 @@ use core::fmt::Write as _;
 use cohesix_generated::console::MAX_LINE_LEN;
 use heapless::{Deque, String};
 
+use crate::attach_guard::{AttachGuard, GuardVerdict};
 use crate::frame::{encode_frame_raw, FrameDecoder};
 use crate::role::Role;
 use crate::ticket::{self, TicketKey, MAX_PAYLOAD_LEN};
@@ -100,57 +101,6 @@ enum Conn {
     Closed,
 }
 
-/// Failed-login limiter (spec §2.3, §8.6): 3 failures in an inclusive 60 s window start a
-/// 90 s cooldown; a success resets everything.
-#[derive(Clone, Copy, Debug, Default)]
-struct Limiter {
-    window_start: Option<u64>,
-    count: u32,
-    cooldown_until: Option<u64>,
-}
-
-const LIMIT_WINDOW_MS: u64 = 60_000;
-const LIMIT_COOLDOWN_MS: u64 = 90_000;
-const LIMIT_STRIKES: u32 = 3;
-const THROTTLE_BASE_MS: u64 = 250;
-const THROTTLE_MAX_SHIFT: u32 = 8;
-
-impl Limiter {
-    fn record(&mut self, success: bool, now: u64) -> Result<(), u64> {
-        if let Some(until) = self.cooldown_until {
-            if now < until {
-                if success {
-                    *self = Self::default();
-                    return Ok(());
-                }
-                return Err(until.saturating_sub(now));
-            }
-            self.cooldown_until = None;
-        }
-        if success {
-            *self = Self::default();
-            return Ok(());
-        }
-        match self.window_start {
-            Some(start) if now <= start.saturating_add(LIMIT_WINDOW_MS) => {
-                self.count = self.count.saturating_add(1);
-            }
-            _ => {
-                self.window_start = Some(now);
-                self.count = 1;
-            }
-        }
-        if self.count >= LIMIT_STRIKES {
-            *self = Self {
-                cooldown_until: Some(now.saturating_add(LIMIT_COOLDOWN_MS)),
-                ..Self::default()
-            };
-            return Err(LIMIT_COOLDOWN_MS);
-        }
-        Ok(())
-    }
-}
-
 type Text = String<MAX_LINE_LEN>;
 
 /// In-memory model of the queen's TCP console (one connection at a time; throttle, limiter
@@ -167,9 +117,7 @@ pub struct Server {
     divert: Option<u8>,
     conn: Conn,
     role: Option<Role>,
-    throttle_failures: u32,
-    blocked_until: u64,
-    limiter: Limiter,
+    guard: AttachGuard,
     log: Deque<String<64>, LOG_CAP>,
     frames_received: u32,
     next_worker: u32,
@@ -186,9 +134,7 @@ impl Server {
             divert: None,
             conn: Conn::WaitingAuth,
             role: None,
-            throttle_failures: 0,
-            blocked_until: 0,
-            limiter: Limiter::default(),
+            guard: AttachGuard::new(),
             log: Deque::new(),
             frames_received: 0,
             next_worker: 1,
@@ -534,8 +480,7 @@ impl Server {
     }
 
     fn attach(&mut self, now: u64, rest: &str) {
-        if now < self.blocked_until {
-            let remaining = self.blocked_until.saturating_sub(now);
+        if let Some(remaining) = self.guard.throttled(now) {
             self.attach_err("quota", "throttled", Some(remaining));
             return;
         }
@@ -559,20 +504,14 @@ impl Server {
             let verified = ticket::verify_for_role(ticket, role, &key, &mut buf).is_ok();
             verified
         };
-        if let Err(delay) = self.limiter.record(validated, now) {
-            self.attach_err("quota", "rate-limited", Some(delay));
-            return;
+        match self.guard.judge(validated, now) {
+            GuardVerdict::RateLimited(delay) => {
+                return self.attach_err("quota", "rate-limited", Some(delay))
+            }
+            GuardVerdict::Denied => return self.attach_err("policy", "denied", None),
+            GuardVerdict::Accepted => {}
         }
-        if !validated {
-            let shift = self.throttle_failures.min(THROTTLE_MAX_SHIFT);
-            self.blocked_until =
-                now.saturating_add(THROTTLE_BASE_MS.checked_shl(shift).unwrap_or(u64::MAX));
-            self.throttle_failures = self.throttle_failures.saturating_add(1);
-            self.attach_err("policy", "denied", None);
-            return;
-        }
-        self.throttle_failures = 0;
-        self.blocked_until = 0;
+        self.guard.success();
         self.role = Some(role);
         self.emitf(format_args!("OK ATTACH role={}", role.label()));
     }

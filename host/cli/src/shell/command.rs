@@ -14,70 +14,26 @@
 //! | `lifecycle ACTION` | `CAT /proc/lifecycle/state`, then `ECHO /queen/lifecycle/ctl ACTION` |
 //! | `log` | `TAIL /log/queen.log` |
 //! | `telemetry push FILE --device ID` | ctl write, `CAT .../latest`, record writes |
+//!
+//! `/queen/ctl` payloads are the core's [`QueenCtl`] encodings, so the shell refuses what
+//! the core refuses (zero integers, non-token ids, invalid paths) with the core's messages,
+//! before anything is sent. Lifecycle words and their transition table are the core's
+//! ([`cohesix_core::lifecycle`]), the same table the simulator applies.
 
 use core::fmt;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use cohesix_core::control::{Budget, GpuLeaseSpec, QueenCtl};
+use cohesix_generated::console::MAX_LINE_LEN;
 use cohesix_generated::paths;
+
+pub use cohesix_core::lifecycle::LifecycleAction;
 
 /// The `{{msize_overflow}}` sentinel of upstream scripts (spec §3.6).
 pub const MSIZE_OVERFLOW_SENTINEL: &str = "{{msize_overflow}}";
 /// Payload length the sentinel expands to (just over one Secure9P msize).
 pub const MSIZE_OVERFLOW_LEN: usize = cohesix_generated::secure9p::MSIZE as usize + 64;
-
-/// Lifecycle control actions written to `/queen/lifecycle/ctl`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LifecycleAction {
-    /// ONLINE/DEGRADED → DRAINING.
-    Cordon,
-    /// DRAINING → QUIESCED.
-    Drain,
-    /// Back to ONLINE from any other state.
-    Resume,
-    /// ONLINE/DEGRADED/DRAINING → QUIESCED.
-    Quiesce,
-    /// Any state but BOOTING → BOOTING.
-    Reset,
-}
-
-impl LifecycleAction {
-    /// The word written to the control file.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Cordon => "cordon",
-            Self::Drain => "drain",
-            Self::Resume => "resume",
-            Self::Quiesce => "quiesce",
-            Self::Reset => "reset",
-        }
-    }
-
-    fn parse(word: &str) -> Option<Self> {
-        Some(match word {
-            "cordon" => Self::Cordon,
-            "drain" => Self::Drain,
-            "resume" => Self::Resume,
-            "quiesce" => Self::Quiesce,
-            "reset" => Self::Reset,
-            _ => return None,
-        })
-    }
-
-    /// Whether the action is a valid transition from `state` (an upper-case lifecycle
-    /// state such as `ONLINE`). The shell refuses invalid transitions locally.
-    #[must_use]
-    pub fn allowed_from(self, state: &str) -> bool {
-        match self {
-            Self::Cordon => matches!(state, "ONLINE" | "DEGRADED"),
-            Self::Drain => state == "DRAINING",
-            Self::Resume => state != "ONLINE",
-            Self::Quiesce => matches!(state, "ONLINE" | "DEGRADED" | "DRAINING"),
-            Self::Reset => state != "BOOTING",
-        }
-    }
-}
 
 /// The text of an `echo` command.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -248,28 +204,17 @@ impl ShellCommand {
             "tail" => one_path("tail").map(Self::Tail),
             "log" => no_args(Self::Log),
             "echo" => parse_echo(rest),
-            "spawn" => build_spawn(&args).map(Self::QueenCtl),
+            "spawn" => build_spawn(&args),
             "kill" => match args.as_slice() {
-                [id] => Ok(Self::QueenCtl(format!(
-                    "{{\"kill\":\"{}\"}}",
-                    json_str(id, "worker id")?
-                ))),
+                [id] => queen_ctl(QueenCtl::kill(id)),
                 _ => Err(usage("kill takes exactly one argument: worker id")),
             },
             "bind" => match args.as_slice() {
-                [from, to] => Ok(Self::QueenCtl(format!(
-                    "{{\"bind\":{{\"from\":\"{}\",\"to\":\"{}\"}}}}",
-                    json_str(from, "bind source")?,
-                    json_str(to, "bind target")?
-                ))),
+                [from, to] => queen_ctl(QueenCtl::bind(from, to)),
                 _ => Err(usage("bind takes exactly two arguments: src dst")),
             },
             "mount" => match args.as_slice() {
-                [service, at] => Ok(Self::QueenCtl(format!(
-                    "{{\"mount\":{{\"service\":\"{}\",\"at\":\"{}\"}}}}",
-                    json_str(service, "service name")?,
-                    json_str(at, "mount path")?
-                ))),
+                [service, at] => queen_ctl(QueenCtl::mount(service, at)),
                 _ => Err(usage("mount takes exactly two arguments: service path")),
             },
             "lifecycle" => match args.as_slice() {
@@ -337,18 +282,13 @@ fn unquote(text: &str) -> &str {
     text
 }
 
-/// Accepts a value for embedding in a JSON string only if it needs no escaping.
-fn json_str<'a>(value: &'a str, what: &str) -> Result<&'a str, UsageError> {
-    if value
-        .chars()
-        .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
-    {
-        Ok(value)
-    } else {
-        Err(usage(format!(
-            "{what} must be printable ASCII without quotes"
-        )))
-    }
+/// A `/queen/ctl` write: the core's encoding, or its refusal message.
+fn queen_ctl(cmd: QueenCtl<'_>) -> Result<ShellCommand, UsageError> {
+    let mut buf = [0u8; MAX_LINE_LEN];
+    let n = cmd.encode(&mut buf).map_err(|e| usage(e.to_string()))?;
+    let json = buf.get(..n).and_then(|b| std::str::from_utf8(b).ok());
+    json.map(|j| ShellCommand::QueenCtl(j.to_owned()))
+        .ok_or_else(|| usage("queen ctl payload is not UTF-8"))
 }
 
 fn kv_args(args: &[&str]) -> Result<BTreeMap<String, String>, UsageError> {
@@ -371,68 +311,66 @@ fn take_num(
     map: &mut BTreeMap<String, String>,
     key: &str,
     required: bool,
-) -> Result<Option<u64>, UsageError> {
+) -> Result<Option<u32>, UsageError> {
     match map.remove(key) {
-        Some(v) => v
-            .parse::<u64>()
-            .map(Some)
-            .map_err(|_| usage(format!("option '{key}' must be a non-negative integer"))),
+        Some(v) => v.parse::<u32>().map(Some).map_err(|_| {
+            usage(format!(
+                "option '{key}' must be an integer in 0..={}",
+                u32::MAX
+            ))
+        }),
         None if required => Err(usage(format!("missing required option '{key}'"))),
         None => Ok(None),
     }
 }
 
-fn budget(ttl: Option<u64>, ops: Option<u64>) -> String {
-    let items: Vec<String> = [("ttl_s", ttl), ("ops", ops)]
-        .iter()
-        .filter_map(|(k, v)| v.map(|v| format!("\"{k}\":{v}")))
-        .collect();
-    if items.is_empty() {
-        String::new()
-    } else {
-        format!(",\"budget\":{{{}}}", items.join(","))
+fn need(map: &mut BTreeMap<String, String>, key: &str) -> Result<u32, UsageError> {
+    take_num(map, key, true)?.ok_or_else(|| usage(format!("missing required option '{key}'")))
+}
+
+/// Refuses the first option nobody took.
+fn no_extra(map: &BTreeMap<String, String>) -> Result<(), UsageError> {
+    match map.keys().next() {
+        Some(extra) => Err(usage(format!("unknown spawn option '{extra}'"))),
+        None => Ok(()),
     }
 }
 
-fn build_spawn(args: &[&str]) -> Result<String, UsageError> {
+fn build_spawn(args: &[&str]) -> Result<ShellCommand, UsageError> {
     let Some((kind, opts)) = args.split_first() else {
         return Err(usage("spawn needs a kind: heartbeat or gpu"));
     };
     let mut map = kv_args(opts)?;
-    let payload = match kind.to_ascii_lowercase().as_str() {
+    match kind.to_ascii_lowercase().as_str() {
         "heartbeat" | "worker" | "worker-heartbeat" => {
-            let ticks = take_num(&mut map, "ticks", true)?.unwrap_or(0);
-            let ttl = take_num(&mut map, "ttl_s", false)?;
-            let ops = take_num(&mut map, "ops", false)?;
-            format!(
-                "{{\"spawn\":\"heartbeat\",\"ticks\":{ticks}{}}}",
-                budget(ttl, ops)
-            )
+            let ticks = need(&mut map, "ticks")?;
+            let budget = Budget {
+                ttl_s: take_num(&mut map, "ttl_s", false)?,
+                ops: take_num(&mut map, "ops", false)?,
+            };
+            no_extra(&map)?;
+            queen_ctl(QueenCtl::spawn_heartbeat(ticks).with_budget(budget))
         }
         "gpu" | "worker-gpu" => {
             let gpu_id = map
                 .remove("gpu_id")
                 .ok_or_else(|| usage("missing required option 'gpu_id'"))?;
-            let gpu_id = json_str(&gpu_id, "gpu_id")?.to_owned();
-            let mem = take_num(&mut map, "mem_mb", true)?.unwrap_or(0);
-            let streams = take_num(&mut map, "streams", true)?.unwrap_or(0);
-            let ttl = take_num(&mut map, "ttl_s", true)?.unwrap_or(0);
-            let prio = take_num(&mut map, "priority", false)?
-                .map(|p| format!(",\"priority\":{p}"))
-                .unwrap_or_default();
-            let b_ttl = take_num(&mut map, "budget_ttl_s", false)?;
-            let b_ops = take_num(&mut map, "budget_ops", false)?;
-            format!(
-                "{{\"spawn\":\"gpu\",\"lease\":{{\"gpu_id\":\"{gpu_id}\",\"mem_mb\":{mem},\"streams\":{streams},\"ttl_s\":{ttl}{prio}}}{}}}",
-                budget(b_ttl, b_ops)
-            )
+            let mut lease = GpuLeaseSpec::new(
+                &gpu_id,
+                need(&mut map, "mem_mb")?,
+                need(&mut map, "streams")?,
+                need(&mut map, "ttl_s")?,
+            );
+            lease.priority = take_num(&mut map, "priority", false)?;
+            let budget = Budget {
+                ttl_s: take_num(&mut map, "budget_ttl_s", false)?,
+                ops: take_num(&mut map, "budget_ops", false)?,
+            };
+            no_extra(&map)?;
+            queen_ctl(QueenCtl::spawn_gpu(lease).with_budget(budget))
         }
-        other => return Err(usage(format!("unknown spawn kind '{other}'"))),
-    };
-    if let Some(extra) = map.keys().next() {
-        return Err(usage(format!("unknown spawn option '{extra}'")));
+        other => Err(usage(format!("unknown spawn kind '{other}'"))),
     }
-    Ok(payload)
 }
 
 #[cfg(test)]
@@ -511,23 +449,63 @@ mod tests {
         assert!(ShellCommand::parse("spawn heartbeat").is_err());
         assert!(ShellCommand::parse("spawn heartbeat ticks=1 bogus=2").is_err());
         assert!(ShellCommand::parse("spawn heartbeat ticks=x").is_err());
-        assert!(ShellCommand::parse("kill a\"b").is_err());
+        assert_eq!(
+            p("spawn gpu gpu_id=GPU-0 mem_mb=1 streams=1 ttl_s=1 budget_ttl_s=5 budget_ops=9"),
+            ShellCommand::QueenCtl(
+                r#"{"spawn":"gpu","lease":{"gpu_id":"GPU-0","mem_mb":1,"streams":1,"ttl_s":1},"budget":{"ttl_s":5,"ops":9}}"#
+                    .into()
+            )
+        );
+    }
+
+    /// The core's `QueenCtl` rules refuse before anything is sent, with the core's messages.
+    #[test]
+    fn queen_ctl_refusals_use_the_core_messages() {
+        let err = |line: &str| ShellCommand::parse(line).unwrap_err().0;
+        assert_eq!(err("spawn heartbeat ticks=0"), "ticks must be > 0");
+        assert_eq!(
+            err("spawn heartbeat ticks=1 ops=0"),
+            "budget_ops must be > 0"
+        );
+        assert_eq!(
+            err("spawn gpu gpu_id=GPU-0 mem_mb=0 streams=1 ttl_s=1"),
+            "mem_mb must be > 0"
+        );
+        assert_eq!(
+            err("spawn gpu gpu_id=GPU:0 mem_mb=1 streams=1 ttl_s=1"),
+            "gpu_id must use ASCII token characters [A-Za-z0-9._-]"
+        );
+        assert_eq!(
+            err("kill a\"b"),
+            "worker_id must use ASCII token characters [A-Za-z0-9._-]"
+        );
+        assert_eq!(
+            err(&format!("kill {}", "w".repeat(33))),
+            "worker_id exceeds 32 bytes"
+        );
+        assert_eq!(err("bind queen /host/queen"), "paths must be absolute");
+        assert_eq!(
+            err("bind /a/../b /c"),
+            "path component '..' is not permitted"
+        );
+        assert_eq!(
+            err("mount a/b /logs"),
+            "service must use ASCII token characters [A-Za-z0-9._-]"
+        );
+        assert_eq!(
+            err("spawn heartbeat ticks=4294967296"),
+            "option 'ticks' must be an integer in 0..=4294967295"
+        );
     }
 
     #[test]
-    fn lifecycle_transitions() {
+    fn lifecycle_words_are_the_core_actions() {
         use LifecycleAction::*;
         assert_eq!(p("lifecycle drain"), ShellCommand::Lifecycle(Drain));
-        assert!(!Drain.allowed_from("ONLINE"));
-        assert!(Drain.allowed_from("DRAINING"));
-        assert!(Quiesce.allowed_from("ONLINE"));
-        assert!(Resume.allowed_from("QUIESCED"));
-        assert!(!Resume.allowed_from("ONLINE"));
-        assert!(Cordon.allowed_from("ONLINE"));
-        assert!(!Cordon.allowed_from("DRAINING"));
-        assert!(Reset.allowed_from("QUIESCED"));
-        assert!(!Reset.allowed_from("BOOTING"));
+        assert_eq!(p("lifecycle reset"), ShellCommand::Lifecycle(Reset));
         assert!(ShellCommand::parse("lifecycle explode").is_err());
+        assert!(ShellCommand::parse("lifecycle Drain").is_err());
+        assert!(ShellCommand::parse("lifecycle").is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cohesix_core::lifecycle::LifecycleState;
 use cohesix_generated::paths;
 use cohesix_tokio::{Ack, AckStatus, ClientError, Reply};
 
@@ -338,6 +339,9 @@ impl<B: Backend, W: Write> Shell<B, W> {
         })
     }
 
+    /// `lifecycle WORD`: reads `/proc/lifecycle/state`, refuses locally what the core's
+    /// transition table does not allow from it (`ERR LIFECYCLE … reason=invalid-transition`,
+    /// nothing written), else writes the word.
     async fn lifecycle(&mut self, action: LifecycleAction) -> Result<Outcome, ShellError> {
         let state_path = "/proc/lifecycle/state".to_owned();
         let reply = match self.backend.request(&Op::Cat(state_path)).await {
@@ -352,7 +356,10 @@ impl<B: Backend, W: Write> Shell<B, W> {
             .iter()
             .find_map(|l| l.trim().strip_prefix("state=").map(str::to_owned))
             .unwrap_or_default();
-        if !action.allowed_from(&state) {
+        // The core's table; a state this shell does not know is left to the queen to judge.
+        let refused =
+            LifecycleState::from_label(&state).is_some_and(|from| !action.allowed_from(from));
+        if refused {
             let detail = format!(
                 "action={} state={state} reason=invalid-transition",
                 action.as_str()
@@ -395,9 +402,13 @@ impl<B: Backend, W: Write> Shell<B, W> {
             Ok(r) => r,
             Err(e) => return fail(self, e),
         };
+        let ctl_payload = match telemetry::ctl_payload(mime) {
+            Ok(p) => p,
+            Err(e) => return fail(self, e),
+        };
         let ctl = Op::Echo {
             path: format!("/queen/telemetry/{device}/ctl"),
-            payload: telemetry::ctl_payload(mime),
+            payload: ctl_payload,
         };
         match self.backend.request(&ctl).await {
             Ok(_) => {}

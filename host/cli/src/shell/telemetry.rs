@@ -1,14 +1,18 @@
 //! `telemetry push`: chunking a local file into `cohsh-telemetry-push/v1` records.
 //!
-//! Over the TCP console every record is one `ECHO` payload, so each record (JSON, without
-//! newline) must fit the console's echo bound (`cohesix_generated::console::MAX_ECHO_LEN`).
+//! The segment ctl line is the core's [`NewSegment`] and each record the core's
+//! [`InlineRecord`] (upstream's escaping, so the bytes equal upstream's). Over the TCP
+//! console every record is one `ECHO` payload, so each record (JSON, without newline) must
+//! fit the upstream client's record bound, `min(max_record_bytes, max_echo_len)`
+//! ([`InlineRecord::max_record_len`], 128 bytes).
 
 use std::path::Path;
 
-use cohesix_generated::{console, telemetry_ingest};
+use cohesix_core::control::{ControlError, InlineRecord, NewSegment};
+use cohesix_generated::telemetry_ingest;
 
 /// Record schema tag.
-pub const SCHEMA: &str = "cohsh-telemetry-push/v1";
+pub const SCHEMA: &str = cohesix_core::control::telemetry::INLINE_SCHEMA;
 
 /// MIME type for a source file, from its extension.
 ///
@@ -31,32 +35,35 @@ pub fn mime_for(path: &Path) -> Result<&'static str, String> {
     }
 }
 
+/// Runs a core encoder into a buffer of `max` bytes and returns the line.
+fn encoded(
+    max: usize,
+    encode: impl FnOnce(&mut [u8]) -> Result<usize, ControlError>,
+) -> Result<String, String> {
+    let mut buf = vec![0u8; max];
+    let n = encode(&mut buf).map_err(|e| e.to_string())?;
+    buf.truncate(n);
+    String::from_utf8(buf).map_err(|e| e.to_string())
+}
+
 /// The control-file payload that opens a new segment.
-#[must_use]
-pub fn ctl_payload(mime: &str) -> String {
-    format!(
-        "{{\"new\":\"segment\",\"mime\":{}}}",
-        serde_json::Value::from(mime)
-    )
+///
+/// # Errors
+/// The core's message for an invalid mime type.
+pub fn ctl_payload(mime: &str) -> Result<String, String> {
+    encoded(cohesix_generated::console::MAX_ECHO_LEN, |out| {
+        NewSegment::new(mime).encode(out)
+    })
 }
 
-fn record(seq: u64, mime: &str, chunk: &str) -> String {
-    // Built by hand (with serde_json escaping each string) to keep the field order.
-    format!(
-        "{{\"schema\":{},\"seq\":{seq},\"mime\":{},\"payload\":{}}}",
-        serde_json::Value::from(SCHEMA),
-        serde_json::Value::from(mime),
-        serde_json::Value::from(chunk)
-    )
-}
-
-/// Splits `text` into records that each fit the console echo bound.
+/// Splits `text` into records that each fit the record bound.
 ///
 /// # Errors
 /// A message when the text is empty, exceeds `max_bytes_per_segment`, or a single
 /// character cannot fit a record.
 pub fn build_records(text: &str, mime: &str) -> Result<Vec<String>, String> {
     let max_segment = telemetry_ingest::MAX_BYTES_PER_SEGMENT as usize;
+    let max_record = InlineRecord::max_record_len();
     if text.is_empty() {
         return Err("telemetry push source is empty".into());
     }
@@ -69,23 +76,12 @@ pub fn build_records(text: &str, mime: &str) -> Result<Vec<String>, String> {
     let mut rest = text;
     let mut seq = 1u64;
     while !rest.is_empty() {
-        // Largest prefix (on a char boundary) whose record fits.
-        let mut best = 0;
-        for (i, c) in rest.char_indices() {
-            let end = i + c.len_utf8();
-            if record(seq, mime, rest.get(..end).unwrap_or("")).len() > console::MAX_ECHO_LEN {
-                break;
-            }
-            best = end;
-        }
-        if best == 0 {
-            return Err(format!(
-                "telemetry record exceeds the console echo bound {} bytes",
-                console::MAX_ECHO_LEN
-            ));
-        }
-        records.push(record(seq, mime, rest.get(..best).unwrap_or("")));
-        rest = rest.get(best..).unwrap_or("");
+        let end = InlineRecord::fit(seq, mime, rest, max_record).map_err(|e| e.to_string())?;
+        let (chunk, tail) = rest.split_at(end);
+        records.push(encoded(max_record, |out| {
+            InlineRecord::new(seq, mime, chunk).encode(out)
+        })?);
+        rest = tail;
         seq += 1;
     }
     let total: usize = records.iter().map(String::len).sum();
@@ -103,18 +99,25 @@ mod tests {
 
     #[test]
     fn records_fit_the_echo_bound_and_reassemble() {
-        let text = "line one\nline \"two\"\n".repeat(20);
+        let text = "line one\nline \"two\" caf\u{e9}\n".repeat(20);
         let records = build_records(&text, "text/plain").unwrap();
         assert!(records.len() > 1);
         let mut joined = String::new();
         for (i, r) in records.iter().enumerate() {
-            assert!(r.len() <= console::MAX_ECHO_LEN, "{r}");
+            assert!(r.len() <= cohesix_generated::console::MAX_ECHO_LEN, "{r}");
+            assert!(r.is_ascii(), "upstream's escaping keeps records ASCII: {r}");
             let v: serde_json::Value = serde_json::from_str(r).unwrap();
             assert_eq!(v["schema"], SCHEMA);
             assert_eq!(v["seq"], i as u64 + 1);
             joined.push_str(v["payload"].as_str().unwrap());
         }
         assert_eq!(joined, text);
+        // The first record is byte for byte the core's encoding of its chunk.
+        let first = InlineRecord::decode(records[0].as_bytes()).unwrap();
+        assert_eq!((first.seq, first.mime), (1, "text/plain"));
+        assert!(records[0].starts_with(
+            r#"{"schema":"cohsh-telemetry-push/v1","seq":1,"mime":"text/plain","payload":"line one\n"#
+        ));
     }
 
     #[test]
@@ -127,8 +130,9 @@ mod tests {
         assert_eq!(mime_for(Path::new("a/b.TXT")), Ok("text/plain"));
         assert!(mime_for(Path::new("a/b.bin")).is_err());
         assert_eq!(
-            ctl_payload("text/plain"),
+            ctl_payload("text/plain").unwrap(),
             r#"{"new":"segment","mime":"text/plain"}"#
         );
+        assert_eq!(ctl_payload("").unwrap_err(), "mime must not be empty");
     }
 }

@@ -194,37 +194,9 @@ impl Default for Lifecycle {
     }
 }
 
-/// Node lifecycle states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum LifecycleState {
-    /// `BOOTING`.
-    Booting,
-    /// `DEGRADED`.
-    Degraded,
-    /// `ONLINE`.
-    Online,
-    /// `DRAINING`.
-    Draining,
-    /// `QUIESCED`.
-    Quiesced,
-    /// `OFFLINE`.
-    Offline,
-}
-
-impl LifecycleState {
-    /// Wire label.
-    pub fn label(self) -> &'static str {
-        match self {
-            LifecycleState::Booting => "BOOTING",
-            LifecycleState::Degraded => "DEGRADED",
-            LifecycleState::Online => "ONLINE",
-            LifecycleState::Draining => "DRAINING",
-            LifecycleState::Quiesced => "QUIESCED",
-            LifecycleState::Offline => "OFFLINE",
-        }
-    }
-}
+/// Node lifecycle states: the core's type (one definition with the transition table the
+/// shell and the simulator share); serialised as the upper-case labels.
+pub use cohesix_core::lifecycle::LifecycleState;
 
 /// One automatic lifecycle transition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,12 +1,12 @@
 //! ATTACH decision sequence (spec §2.3): throttle, role, lifecycle gate, ticket, rate
 //! limiter, denial, claim checks, success.
 
+use cohesix_core::attach_guard::GuardVerdict;
 use cohesix_core::role::Role;
 use cohesix_core::ticket::{check_attach, AttachRefusal, TicketLimits, MAX_PAYLOAD_LEN};
 
 use super::scope::Grant;
 use super::{AttachTicket, Console, Session};
-use crate::guard::GuardVerdict;
 
 impl Console {
     /// Runs one ATTACH; returns the single reply line.

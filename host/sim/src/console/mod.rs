@@ -16,13 +16,14 @@ pub mod text;
 
 use std::sync::Arc;
 
+use cohesix_core::attach_guard::AttachGuard;
 use cohesix_core::command::{parse_command, Command};
+use cohesix_core::control::QueenCtl;
 use cohesix_core::role::Role;
 use cohesix_generated::console::{MAX_LINE_LEN, MAX_PATH_LEN};
 
 use crate::clock::Clock;
 use crate::config::SecretTable;
-use crate::guard::AttachGuard;
 use crate::namespace::{Caller, Cursors, Namespace, NsError};
 use crate::preview::cat_preview;
 use scope::Grant;
@@ -107,7 +108,7 @@ impl Console {
     pub fn new(ns: Namespace, secrets: SecretTable, clock: Arc<dyn Clock>) -> Self {
         Self {
             ns,
-            guard: AttachGuard::default(),
+            guard: AttachGuard::new(),
             secrets,
             clock,
             frames_in: 0,
@@ -185,11 +186,12 @@ impl Console {
             Command::Tail { path } => self.tail(session, path, now),
             Command::Echo { path, payload } => self.echo(session, path, payload, now),
             Command::Spawn { payload } => {
-                self.spawn_kill(session, label, payload.to_string(), None, now)
+                let ack = format!("OK SPAWN payload={payload}");
+                self.spawn_kill(session, label, ack, Ok(payload.to_string()), now)
             }
             Command::Kill { worker } => {
-                let json = serde_json::json!({ "kill": worker }).to_string();
-                self.spawn_kill(session, label, json, Some(worker.to_string()), now)
+                let ack = format!("OK KILL id={worker}");
+                self.spawn_kill(session, label, ack, encode_kill(worker), now)
             }
         }
     }
@@ -315,12 +317,15 @@ impl Console {
         }
     }
 
+    /// `SPAWN <json>` and `KILL <id>` (the latter as the core's `{"kill":..}` line): the
+    /// `OK` first, then an `ERR` when the `/queen/ctl` write is refused (a KILL id the core
+    /// cannot encode is an invalid payload).
     fn spawn_kill(
         &mut self,
         session: &mut Session,
         label: &str,
-        json: String,
-        kill: Option<String>,
+        ack: String,
+        json: Result<String, NsError>,
         now: u64,
     ) -> Reply {
         if session.role != Some(Role::Queen) {
@@ -330,19 +335,17 @@ impl Console {
         if let Err(r) = self.gate(session, ctl, true, now) {
             return Reply::one(r.render(label, ctl));
         }
-        if let Some(Err(r)) = session.grant.as_mut().map(|g| g.charge(json.len())) {
+        let charged = json.as_ref().map_or(0, String::len);
+        if let Some(Err(r)) = session.grant.as_mut().map(|g| g.charge(charged)) {
             return Reply::one(r.render(label, ctl));
         }
-        let ack = match &kill {
-            Some(id) => format!("OK KILL id={id}"),
-            None => format!("OK SPAWN payload={json}"),
-        };
         let mut lines = vec![ack];
         let ticket = session.ticket.as_ref().map(AttachTicket::expose);
-        if let Err(e) = self
-            .ns
-            .append_ticketed(ctl, &json, &Caller::queen(now), ticket)
-        {
+        let written = json.and_then(|json| {
+            self.ns
+                .append_ticketed(ctl, &json, &Caller::queen(now), ticket)
+        });
+        if let Err(e) = written {
             lines.push(format!(
                 "ERR {label} reason={} detail={} error={}",
                 e.reason(),
@@ -355,6 +358,14 @@ impl Console {
             close: false,
         }
     }
+}
+
+/// The `/queen/ctl` line of a `KILL <id>` verb.
+fn encode_kill(worker: &str) -> Result<String, NsError> {
+    let mut buf = [0u8; cohesix_core::control::paths::QUEEN_CTL_MAX_BYTES];
+    let n = QueenCtl::kill(worker).encode(&mut buf)?;
+    String::from_utf8(buf.get(..n).unwrap_or_default().to_vec())
+        .map_err(|_| NsError::InvalidPayload)
 }
 
 fn with_body(ack: &str, body: Vec<String>) -> Reply {

@@ -1,9 +1,11 @@
 //! Writes: [`Namespace::append`] dispatch, the line bound, refusal counting, the policy gate
 //! and the audit hooks (journal of control writes, decisions).
 
+use cohesix_core::control::token::check_id;
+
 use super::audit::{control_kind, Actor, Decision};
 use super::error::{NsError, NsResult};
-use super::{bounds, components, json, Caller, Namespace};
+use super::{bounds, components, Caller, Namespace};
 
 impl Namespace {
     /// Appends `payload` to `path` as `caller` (no attach ticket); see
@@ -100,7 +102,7 @@ impl Namespace {
                 self.exports.append(payload)?
             }
             ["queen", "telemetry", dev, "ctl"] => {
-                if !json::is_token(dev, cohesix_generated::console::MAX_ID_LEN) {
+                if check_id("device_id", dev).is_err() {
                     return Err(NsError::InvalidPath);
                 }
                 let seg = self.ingest.new_segment(dev, payload)?;

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bounds::LineStore;
 use super::error::{NsError, NsResult};
-use super::json::parse_strict;
+use super::json::{is_object, parse_strict};
 
 /// Lines each audit log keeps at most (the CAT stream cap).
 pub const AUDIT_MAX_LINES: usize = 64;
@@ -223,13 +223,11 @@ impl Audit {
 
     /// An operator's own journal line (`ECHO /audit/journal <json object>`), kept verbatim.
     pub(super) fn manual(&mut self, payload: &str) -> NsResult<()> {
-        match serde_json::from_str::<serde_json::Value>(payload) {
-            Ok(serde_json::Value::Object(_)) => {
-                self.journal.push(payload.trim());
-                Ok(())
-            }
-            _ => Err(NsError::InvalidPayload),
+        if !is_object(payload) {
+            return Err(NsError::InvalidPayload);
         }
+        self.journal.push(payload.trim());
+        Ok(())
     }
 
     /// `/audit/export`.

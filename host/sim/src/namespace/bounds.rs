@@ -11,6 +11,15 @@
 //! Every stored line is at most [`MAX_STORED_LINE`] bytes (longer appends are refused), so a
 //! line cap is also a byte cap. The resulting steady-state bound is stated in
 //! `docs/robustness.md` ("Simulator bounds").
+//!
+//! Where the manifest sizes a collection, the bound is `cohesix_generated`'s, used where the
+//! collection lives: control plane tables and ctl budgets (`control_plane.*`), `/proc` node
+//! byte bounds (`observability.proc_*`), the approval queue and policy ctl
+//! (`ecosystem.policy.*`), host tickets (`ecosystem.host.tickets.*`), telemetry ingest
+//! (`telemetry_ingest.*`, `coh.telemetry.max_devices`), worker rings
+//! (`telemetry.ring_bytes_per_worker`), the audit windows (`ecosystem.audit.*`) and the line
+//! bound below (`console.max_line_len`). The other constants here have no manifest key: they
+//! are upstream root-task constants or the simulator's own caps.
 
 use std::collections::VecDeque;
 

@@ -87,6 +87,14 @@ impl fmt::Display for NsError {
 
 impl std::error::Error for NsError {}
 
+/// A payload the core's decoder refused (`cohesix_core::control`): the queen's
+/// `detail=invalid-payload` refusal, whatever the rule (the reply shape carries no message).
+impl From<cohesix_core::control::ControlError> for NsError {
+    fn from(_: cohesix_core::control::ControlError) -> Self {
+        NsError::InvalidPayload
+    }
+}
+
 /// Result alias for namespace operations.
 pub type NsResult<T> = Result<T, NsError>;
 

@@ -1,11 +1,16 @@
 //! `/gpu`: mock GPUs (`GPU-0`, `GPU-1`) with `info`, `lease`, `status`, the `bridge` entry
 //! (no `info`, like the real queen) and, with PEFT on, `/gpu/models/*`.
+//!
+//! `lease` holds one `gpu-lease/v1` document and `status` `gpu-breadcrumb/v1` lines, both
+//! the core's types: the simulator encodes the lease a GPU spawn or kill writes with
+//! [`GpuLease`], and a client's writes must decode as [`GpuLease`] / [`GpuBreadcrumb`]
+//! (they are kept as written).
 
-use serde_json::{json, Value};
+use cohesix_core::control::{GpuBreadcrumb, GpuLease, GpuLeaseSpec};
+use serde_json::json;
 
 use super::bounds::{LineStore, GPU_STATUS_MAX_LINES};
 use super::error::{NsError, NsResult};
-use super::json::GpuLeaseSpec;
 use super::Namespace;
 
 /// Models offered under `/gpu/models/available`.
@@ -21,11 +26,12 @@ pub struct Gpu {
     status: LineStore,
 }
 
-fn object(payload: &str) -> NsResult<Value> {
-    match serde_json::from_str::<Value>(payload) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(NsError::InvalidPayload),
-    }
+/// The compact JSON of a lease document.
+fn encode_lease(lease: &GpuLease<'_>) -> NsResult<String> {
+    let mut buf = [0u8; GpuLease::MAX_LEN];
+    let n = lease.encode(&mut buf)?;
+    String::from_utf8(buf.get(..n).unwrap_or_default().to_vec())
+        .map_err(|_| NsError::InvalidPayload)
 }
 
 impl Gpu {
@@ -62,29 +68,22 @@ impl Gpu {
         self.status.evicted_lines()
     }
 
-    pub(super) fn set_lease(&mut self, spec: &GpuLeaseSpec, worker: &str, state: &str) {
-        let lease = json!({
-            "schema": "gpu-lease/v1",
-            "state": state,
-            "gpu_id": self.id,
-            "worker_id": worker,
-            "mem_mb": spec.mem_mb,
-            "streams": spec.streams,
-            "ttl_s": spec.ttl_s,
-            "priority": spec.priority.unwrap_or(1),
-        });
-        self.lease = Some(lease.to_string());
+    /// Writes the `ACTIVE` lease of a GPU spawn for `worker` (priority 1 when unset).
+    pub(super) fn grant(&mut self, spec: &GpuLeaseSpec<'_>, worker: &str) -> NsResult<()> {
+        let lease = GpuLease::active(&self.id, worker).with(
+            spec.mem_mb,
+            spec.streams,
+            spec.ttl_s,
+            spec.priority.unwrap_or(1),
+        );
+        self.lease = Some(encode_lease(&lease)?);
+        Ok(())
     }
 
-    pub(super) fn release(&mut self, worker: &str) {
-        let spec = GpuLeaseSpec {
-            gpu_id: self.id.clone(),
-            mem_mb: 1024,
-            streams: 1,
-            ttl_s: 0,
-            priority: Some(1),
-        };
-        self.set_lease(&spec, worker, "RELEASED");
+    /// Writes the `RELEASED` lease of a killed worker (the mock's release defaults).
+    pub(super) fn release(&mut self, worker: &str) -> NsResult<()> {
+        self.lease = Some(encode_lease(&GpuLease::released(&self.id, worker))?);
+        Ok(())
     }
 }
 
@@ -152,11 +151,13 @@ impl Namespace {
                     .iter_mut()
                     .find(|g| g.id == *id)
                     .ok_or(NsError::InvalidPath)?;
-                let v = object(payload)?;
+                let line = payload.trim();
                 if *node == "lease" {
-                    g.lease = Some(v.to_string());
+                    GpuLease::decode(line.as_bytes())?;
+                    g.lease = Some(line.to_owned());
                 } else {
-                    g.status.push(v.to_string());
+                    GpuBreadcrumb::decode(line.as_bytes())?;
+                    g.status.push(line);
                 }
                 Ok(())
             }

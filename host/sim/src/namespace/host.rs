@@ -2,54 +2,21 @@
 
 use std::collections::BTreeMap;
 
+use cohesix_core::control::HostTicket;
+use cohesix_generated::ecosystem::host::tickets::{
+    ACTION_ALLOWLIST, MAX_LINE_BYTES, RESULT_SCHEMA,
+};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::bounds::{LineStore, HOST_CONTROL_MAX_LINES};
 use super::error::{NsError, NsResult};
 use super::json::parse_strict;
 
-/// Providers in listing order.
-pub const PROVIDERS: [&str; 4] = ["systemd", "k8s", "docker", "nvidia"];
-/// Host-ticket schema.
-pub const TICKET_SCHEMA: &str = "host-ticket/v1";
-/// Host-ticket result schema.
-pub const RESULT_SCHEMA: &str = "host-ticket-result/v1";
-/// `ecosystem.host.tickets.max_line_bytes`.
-pub const TICKET_MAX_LINE_BYTES: usize = 2048;
-/// `ecosystem.host.tickets.action_allowlist`.
-pub const ACTION_ALLOWLIST: [&str; 16] = [
-    "gpu.lease.grant",
-    "gpu.lease.renew",
-    "gpu.lease.release",
-    "peft.import",
-    "peft.activate",
-    "peft.rollback",
-    "systemd.start",
-    "systemd.stop",
-    "systemd.restart",
-    "systemd.status-check",
-    "docker.restart",
-    "docker.stop",
-    "docker.status-check",
-    "k8s.cordon",
-    "k8s.drain",
-    "k8s.lease.sync",
-];
+/// Providers in listing order (`ecosystem.host.providers`).
+pub const PROVIDERS: &[&str] = cohesix_generated::ecosystem::host::PROVIDERS;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-struct TicketSpec {
-    schema: String,
-    id: String,
-    idempotency_key: String,
-    action: String,
-    target: Option<String>,
-    args: Option<Value>,
-    expires_unix_ms: Option<u64>,
-}
-
+/// A `host-ticket-result/v1` receipt (`/host/tickets/{status,deadletter}`; no core type:
+/// the host-ticket agent writes them, no client of this crate does).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
@@ -62,11 +29,21 @@ struct TicketResult {
     message: Option<String>,
 }
 
-fn ticket_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 128
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':'))
+/// A `/host/tickets/spec` line: the core's `host-ticket/v1` decoder, then the target's
+/// rules the client does not apply: the manifest's action allowlist and line bound.
+///
+/// **Stricter than the real target on ids**: `ticket_id` and `idempotency_key` follow the
+/// core's identifier rule (at most 32 bytes of `[A-Za-z0-9._-]`, as every identifier the
+/// client writes), where the 0.9 target accepts 128 bytes including `:`. Clients of this
+/// stack cannot write such ids, so the simulator refuses them rather than keep a second
+/// ticket schema.
+fn check_ticket(payload: &str) -> NsResult<()> {
+    let t = HostTicket::decode(payload.as_bytes())?;
+    let fits = payload.len() < MAX_LINE_BYTES;
+    if !fits || !ACTION_ALLOWLIST.contains(&t.action) {
+        return Err(NsError::InvalidPayload);
+    }
+    Ok(())
 }
 
 /// Host node kind.
@@ -220,22 +197,7 @@ impl Host {
     /// Appends to a control node (caller has done role and policy checks).
     pub fn append(&mut self, path: &str, payload: &str) -> NsResult<()> {
         match path {
-            "/host/tickets/spec" => {
-                let t: TicketSpec = parse_strict(payload)?;
-                let ok = t.schema == TICKET_SCHEMA
-                    && ticket_token(&t.id)
-                    && ticket_token(&t.idempotency_key)
-                    && ACTION_ALLOWLIST.contains(&t.action.as_str())
-                    && t.args.as_ref().is_none_or(Value::is_object)
-                    && t.expires_unix_ms.is_none_or(|e| e > 0)
-                    && t.target
-                        .as_deref()
-                        .is_none_or(|p| cohesix_core::path::validate_path(p).is_ok())
-                    && payload.len() < TICKET_MAX_LINE_BYTES;
-                if !ok {
-                    return Err(NsError::InvalidPayload);
-                }
-            }
+            "/host/tickets/spec" => check_ticket(payload)?,
             "/host/tickets/status" | "/host/tickets/deadletter" => {
                 let r: TicketResult = parse_strict(payload)?;
                 if r.schema != RESULT_SCHEMA {
@@ -293,12 +255,21 @@ mod tests {
         assert_eq!(h.list("/host").unwrap().len(), 5);
         let good = r#"{"schema":"host-ticket/v1","id":"t1","idempotency_key":"k1","action":"systemd.restart"}"#;
         h.append("/host/tickets/spec", good).unwrap();
-        assert_eq!(h.read("/host/tickets/spec.snapshot").unwrap(), vec![good]);
+        let full = r#"{"schema":"host-ticket/v1","id":"t2","idempotency_key":"k2","action":"gpu.lease.grant","target":"/gpu/GPU-0","args":{"ttl_s":60,"dry":true},"expires_unix_ms":1}"#;
+        h.append("/host/tickets/spec", full).unwrap();
+        assert_eq!(
+            h.read("/host/tickets/spec.snapshot").unwrap(),
+            vec![good, full]
+        );
         for bad in [
             r#"{"schema":"host-ticket/v1","id":"t1","idempotency_key":"k1","action":"rm.rf"}"#,
             r#"{"schema":"host-ticket/v2","id":"t1","idempotency_key":"k1","action":"k8s.drain"}"#,
             r#"{"schema":"host-ticket/v1","id":"t1","idempotency_key":"k1","action":"k8s.drain","x":1}"#,
             r#"{"schema":"host-ticket/v1","id":"t1","idempotency_key":"k1","action":"k8s.drain","args":[1]}"#,
+            r#"{"schema":"host-ticket/v1","id":"t1","idempotency_key":"k1","action":"k8s.drain","target":"relative"}"#,
+            // The core's identifier rule, stricter than the 0.9 target (`:`, 128 bytes).
+            r#"{"schema":"host-ticket/v1","id":"t:1","idempotency_key":"k1","action":"k8s.drain"}"#,
+            r#"{"schema":"host-ticket/v1","id":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","idempotency_key":"k1","action":"k8s.drain"}"#,
         ] {
             assert_eq!(
                 h.append("/host/tickets/spec", bad),

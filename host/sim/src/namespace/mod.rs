@@ -28,6 +28,7 @@ mod lifecycle;
 mod log;
 mod policy;
 mod proc;
+mod records;
 mod sidecar;
 mod telemetry;
 mod walk;
@@ -44,8 +45,7 @@ pub use control_plane::{Exports, Leases, Schedule};
 pub use error::{NsError, NsResult};
 pub use gpu::Gpu;
 pub use host::Host;
-pub use json::{parse_queen_ctl, Budget, GpuLeaseSpec, QueenCtl};
-pub use lifecycle::{LifeState, Lifecycle};
+pub use lifecycle::Lifecycle;
 pub use log::{QueenLog, SNAPSHOT_LINES};
 pub use policy::{ApprovalState, Policy};
 pub use sidecar::Sidecars;
@@ -486,7 +486,7 @@ impl Namespace {
                 cursors.set(path, end);
                 Ok(lines)
             }
-            ["proc", "ingest", "watch"] => Ok(vec![self.watch_line(now_ms)]),
+            ["proc", "ingest", "watch"] => Ok(self.watch_line(now_ms)),
             ["worker", id, "telemetry"] => self.ring_tail(id, None, path, cursors),
             ["shard", ll, "worker", id, "telemetry"] => self.ring_tail(id, Some(ll), path, cursors),
             _ => Err(NsError::InvalidPath),

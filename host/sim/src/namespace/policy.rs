@@ -1,11 +1,14 @@
 //! PolicyFS: `/policy/rules`, `/policy/ctl`, `/actions/queue` and `/actions/<id>/status`.
 //! Approvals are single-use: a gated append consumes the oldest queued approval for its path.
 
-use cohesix_generated::console::MAX_ID_LEN;
-use cohesix_generated::ecosystem::policy::{CTL_MAX_BYTES, QUEUE_MAX_BYTES, QUEUE_MAX_ENTRIES};
+use cohesix_core::control::{ApprovalRequest, Decision};
+use cohesix_generated::ecosystem::policy::{
+    CTL_MAX_BYTES, QUEUE_MAX_BYTES, QUEUE_MAX_ENTRIES, STATUS_MAX_BYTES,
+};
 
+use super::control_plane::bounded;
 use super::error::{NsError, NsResult};
-use super::json::{is_token, parse_strict, ApprovalRequest};
+use super::json::is_object;
 
 /// Policy rules of the 0.9 manifest: (rule id, gated path pattern; `*` = one component).
 pub const RULES: [(&str, &str); 2] = [
@@ -81,10 +84,7 @@ pub struct Policy {
 impl Policy {
     /// Appends one `/policy/ctl` line (a JSON object).
     pub fn append_ctl(&mut self, payload: &str) -> NsResult<()> {
-        if !matches!(
-            serde_json::from_str::<serde_json::Value>(payload),
-            Ok(serde_json::Value::Object(_))
-        ) {
+        if !is_object(payload) {
             return Err(NsError::InvalidPayload);
         }
         let n = payload.len() + 1;
@@ -106,18 +106,12 @@ impl Policy {
             .collect()
     }
 
-    /// Appends an approval request (`/actions/queue`); returns the queued approval.
+    /// Appends an approval request (`/actions/queue`, decoded by the core's
+    /// [`ApprovalRequest`]: id token, valid target path, `approve|deny`); a known id is
+    /// refused. Returns the queued approval.
     pub fn enqueue(&mut self, payload: &str) -> NsResult<Approval> {
-        let req: ApprovalRequest = parse_strict(payload)?;
-        let approve = match req.decision.to_ascii_lowercase().as_str() {
-            "approve" => true,
-            "deny" => false,
-            _ => return Err(NsError::InvalidPayload),
-        };
-        if !is_token(&req.id, MAX_ID_LEN)
-            || cohesix_core::path::validate_path(&req.target).is_err()
-            || self.approvals.iter().any(|a| a.id == req.id)
-        {
+        let req = ApprovalRequest::decode(payload.as_bytes())?;
+        if self.approvals.iter().any(|a| a.id == req.approval_id) {
             return Err(NsError::InvalidPayload);
         }
         if self.approvals.len() >= QUEUE_MAX_ENTRIES {
@@ -134,9 +128,9 @@ impl Policy {
         self.queue_bytes += n;
         self.queue.push(payload.trim().to_string());
         let a = Approval {
-            id: req.id,
-            target: req.target,
-            approve,
+            id: req.approval_id.to_owned(),
+            target: req.target_path.to_owned(),
+            approve: req.decision == Decision::Approve,
             state: ApprovalState::Queued,
         };
         self.approvals.push(a.clone());
@@ -187,11 +181,18 @@ impl Policy {
                 ApprovalState::Queued => "queued",
                 ApprovalState::Consumed => "consumed",
             };
-            let decision = if a.approve { "approve" } else { "deny" };
-            vec![format!(
-                "state={state} id={} decision={decision} target={}",
-                a.id, a.target
-            )]
+            let decision = if a.approve {
+                Decision::Approve
+            } else {
+                Decision::Deny
+            };
+            let line = format!(
+                "state={state} id={} decision={} target={}",
+                a.id,
+                decision.as_str(),
+                a.target
+            );
+            bounded(vec![line], STATUS_MAX_BYTES)
         })
     }
 

@@ -1,7 +1,32 @@
 //! `/proc` observability nodes: one `key=value` line each (spec §5.2, host-surface §3).
+//! Each node the manifest sizes (`observability.proc_*.<node>_bytes`) is cut to whole lines
+//! within that bound.
 
-use super::lifecycle::LifeState;
+use cohesix_core::lifecycle::LifecycleState;
+use cohesix_generated::observability::{proc_9p_session, proc_ingest, proc_pressure, proc_root};
+
+use super::control_plane::bounded;
 use super::Namespace;
+
+/// The manifest's read bound of a `/proc` node (path below `/proc`), where it has one.
+/// `/proc/schedule/*` and `/proc/lease/*` are bounded where they are rendered.
+fn node_bytes(rest: &[&str]) -> Option<usize> {
+    Some(match rest {
+        ["9p", "session", "active"] => proc_9p_session::ACTIVE_BYTES,
+        ["ingest", "p50_ms"] => proc_ingest::P50_MS_BYTES,
+        ["ingest", "p95_ms"] => proc_ingest::P95_MS_BYTES,
+        ["ingest", "backpressure"] => proc_ingest::BACKPRESSURE_BYTES,
+        ["ingest", "queued"] => proc_ingest::QUEUED_BYTES,
+        ["root", "reachable"] => proc_root::REACHABLE_BYTES,
+        ["root", "last_seen_ms"] => proc_root::LAST_SEEN_MS_BYTES,
+        ["root", "cut_reason"] => proc_root::CUT_REASON_BYTES,
+        ["pressure", "busy"] => proc_pressure::BUSY_BYTES,
+        ["pressure", "quota"] => proc_pressure::QUOTA_BYTES,
+        ["pressure", "cut"] => proc_pressure::CUT_BYTES,
+        ["pressure", "policy"] => proc_pressure::POLICY_BYTES,
+        _ => return None,
+    })
+}
 
 /// Self-test scripts under `/proc/tests`.
 pub const TESTS: [(&str, &str); 1] = [("selftest_quick.coh", "attach queen")];
@@ -50,12 +75,23 @@ impl Namespace {
         (p50, p50 * 3 + self.seed % 7)
     }
 
-    pub(super) fn watch_line(&self, now_ms: u64) -> String {
+    /// One `/proc/ingest/watch` line, within `proc_ingest.watch_line_bytes`.
+    pub(super) fn watch_line(&self, now_ms: u64) -> Vec<String> {
         let (p50, p95) = self.latency();
-        format!("watch ts_ms={now_ms} p50_ms={p50} p95_ms={p95} queued=0 backpressure=0")
+        let line =
+            format!("watch ts_ms={now_ms} p50_ms={p50} p95_ms={p95} queued=0 backpressure=0");
+        bounded(vec![line], proc_ingest::WATCH_LINE_BYTES.saturating_add(1))
     }
 
     pub(super) fn proc_read(&self, rest: &[&str], now_ms: u64) -> Option<Vec<String>> {
+        let lines = self.proc_lines(rest, now_ms)?;
+        Some(match node_bytes(rest) {
+            Some(max) => bounded(lines, max),
+            None => lines,
+        })
+    }
+
+    fn proc_lines(&self, rest: &[&str], now_ms: u64) -> Option<Vec<String>> {
         let cp = self.features.control_plane;
         let (p50, p95) = self.latency();
         let one = |s: String| Some(vec![s]);
@@ -68,7 +104,7 @@ impl Namespace {
             ["lifecycle", "reason"] => one(format!("reason={}", self.lifecycle.reason)),
             ["lifecycle", "since"] => one(format!("since_ms={}", self.lifecycle.since_ms)),
             ["9p", "session", "active"] => {
-                let draining = u8::from(self.lifecycle.state == LifeState::Draining);
+                let draining = u8::from(self.lifecycle.state == LifecycleState::Draining);
                 one(format!("active=1 draining={draining}"))
             }
             ["ingest", "p50_ms"] => one(format!("p50_ms={p50}")),

@@ -4,13 +4,14 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use cohesix_core::control::NewSegment;
 use cohesix_generated::telemetry_ingest::{
     MAX_BYTES_PER_SEGMENT, MAX_SEGMENTS_PER_DEVICE, MAX_TOTAL_BYTES_PER_DEVICE,
 };
 
 use super::bounds::LineStore;
 use super::error::{NsError, NsResult};
-use super::json::{parse_strict, NewSegment};
+use super::records::Mode;
 
 /// `[telemetry] ring_bytes_per_worker`.
 pub const RING_BYTES_PER_WORKER: usize =
@@ -23,6 +24,7 @@ pub const MAX_DEVICES: usize = cohesix_generated::coh::telemetry::MAX_DEVICES;
 struct Segment {
     id: String,
     text: String,
+    mode: Mode,
 }
 
 /// One ingest device.
@@ -72,12 +74,13 @@ impl Device {
         }
         self.segments.push_back(Segment {
             id: id.clone(),
-            text: String::new(),
+            ..Segment::default()
         });
         Ok(id)
     }
 
-    /// Appends a record (a newline is added when missing) to segment `id`.
+    /// Appends a line (a newline is added when missing) to segment `id`: push records must
+    /// follow the segment's record rules ([`super::records`]), every line the byte bounds.
     pub fn append(&mut self, id: &str, payload: &str) -> NsResult<()> {
         let mut record = payload.to_string();
         if !record.ends_with('\n') {
@@ -89,6 +92,7 @@ impl Device {
             .iter_mut()
             .find(|s| s.id == id)
             .ok_or(NsError::InvalidPath)?;
+        let mode = seg.mode.admit(payload)?;
         if seg.text.len() + record.len() > MAX_BYTES_PER_SEGMENT as usize {
             return Err(NsError::Limit {
                 detail: "max_bytes_per_segment",
@@ -100,15 +104,14 @@ impl Device {
             });
         }
         seg.text.push_str(&record);
+        seg.mode = mode;
         Ok(())
     }
 }
 
+/// `{"new":"segment","mime":..}`, decoded by the core's [`NewSegment`].
 fn check_new_segment(payload: &str) -> NsResult<()> {
-    let req: NewSegment = parse_strict(payload)?;
-    if req.new != "segment" || req.mime.trim().is_empty() {
-        return Err(NsError::InvalidPayload);
-    }
+    NewSegment::decode(payload.as_bytes())?;
     Ok(())
 }
 
@@ -145,6 +148,7 @@ impl Ingest {
         d.segments.push_back(Segment {
             id: "seg-000001".to_string(),
             text: "{\"seq\":1}\n".to_string(),
+            mode: Mode::None,
         });
         self.devices.insert("device-1".to_string(), d);
     }
@@ -204,6 +208,39 @@ mod tests {
             d.new_segment(r#"{"new":"segment"}"#),
             Err(NsError::InvalidPayload)
         );
+    }
+
+    #[test]
+    fn push_records_follow_the_segment_rules() {
+        let mut d = Device::default();
+        let a = d.new_segment(NEW).unwrap();
+        let rec = |seq: u64| {
+            format!(
+                r#"{{"schema":"cohsh-telemetry-push/v1","seq":{seq},"mime":"text/plain","payload":"l{seq}\n"}}"#
+            )
+        };
+        d.append(&a, &rec(1)).unwrap();
+        d.append(&a, "a plain line").unwrap();
+        d.append(&a, &rec(2)).unwrap();
+        assert_eq!(d.append(&a, &rec(2)), Err(NsError::InvalidPayload));
+        let sha = "A".repeat(43);
+        let reference =
+            format!(r#"{{"schema":"coh-ref-c/v1","seq":1,"off":0,"len":16,"sha256":"{sha}"}}"#);
+        assert_eq!(
+            d.append(&a, &reference),
+            Err(NsError::InvalidPayload),
+            "no mixing"
+        );
+        assert_eq!(
+            d.segment_lines(&a).unwrap().len(),
+            3,
+            "refusals keep nothing"
+        );
+        // Each segment has its own mode and count.
+        let b = d.new_segment(NEW).unwrap();
+        d.append(&b, &reference).unwrap();
+        assert_eq!(d.append(&b, &rec(1)), Err(NsError::InvalidPayload));
+        d.append(&a, &rec(3)).unwrap();
     }
 
     #[test]

@@ -208,14 +208,29 @@ fn queen_ctl_workers_and_shard_alias() {
     .unwrap();
     assert_eq!(ns.binds().len(), 1);
     assert_eq!(ns.mounts().len(), 1);
-    assert_eq!(
-        ns.append(
-            "/queen/ctl",
-            r#"{"spawn":"heartbeat","ticks":3,"x":1}"#,
-            &q()
-        ),
-        Err(NsError::InvalidPayload)
-    );
+    // The core's QueenCtl rules: strict shapes, positive integers, tokens, valid paths.
+    for bad in [
+        r#"{"spawn":"heartbeat","ticks":3,"x":1}"#,
+        r#"{"spawn":"heartbeat","ticks":0}"#,
+        r#"{"spawn":"heartbeat","ticks":1,"budget":{"ops":0}}"#,
+        r#"{"spawn":"heartbeat","ticks":4294967296}"#,
+        r#"{"spawn":"rocket","ticks":1}"#,
+        r#"{"kill":"worker 1"}"#,
+        r#"{"bind":{"from":"queen","to":"/host/queen"}}"#,
+        r#"{"bind":{"from":"/a/../b","to":"/c"}}"#,
+        r#"{"mount":{"service":"logs","at":"/logs/"}}"#,
+        r#"{"mount":{"service":"a/b","at":"/logs"}}"#,
+        r#"{"kill":"w","bind":{"from":"/a","to":"/b"}}"#,
+        "{}",
+        "[1]",
+    ] {
+        assert_eq!(
+            ns.append("/queen/ctl", bad, &q()),
+            Err(NsError::InvalidPayload),
+            "{bad}"
+        );
+    }
+    assert_eq!(ns.binds().len(), 1, "refused writes change nothing");
     ns.append("/queen/ctl", spawn, &q()).unwrap();
     assert_eq!(
         ns.worker_ids(),
@@ -256,25 +271,69 @@ fn gpu_nodes() {
     let lease = r#"{"schema":"gpu-lease/v1","state":"ACTIVE","gpu_id":"GPU-0","worker_id":"worker-1","mem_mb":1024,"streams":1,"ttl_s":60,"priority":1}"#;
     ns.append("/gpu/GPU-0/lease", lease, &q()).unwrap();
     assert!(ns.read("/gpu/GPU-0/lease", 0).unwrap()[0].contains("ACTIVE"));
-    ns.append("/gpu/GPU-0/status", r#"{"event":"START"}"#, &q())
-        .unwrap();
-    ns.append("/gpu/GPU-0/status", r#"{"event":"EXIT"}"#, &q())
-        .unwrap();
-    assert_eq!(ns.read("/gpu/GPU-0/status", 0).unwrap().len(), 2);
-    assert_eq!(
-        ns.append("/gpu/GPU-0/status", "not json", &q()),
-        Err(NsError::InvalidPayload)
-    );
+    let start =
+        r#"{"schema":"gpu-breadcrumb/v1","event":"START","command":"echo ok","status":"RUNNING"}"#;
+    let exit = r#"{"schema":"gpu-breadcrumb/v1","event":"EXIT","command":"echo ok","status":"OK","exit_code":0}"#;
+    ns.append("/gpu/GPU-0/status", start, &q()).unwrap();
+    ns.append("/gpu/GPU-0/status", exit, &q()).unwrap();
+    assert_eq!(ns.read("/gpu/GPU-0/status", 0).unwrap(), vec![start, exit]);
+    // Lease and status writes are the core's gpu-lease/v1 and gpu-breadcrumb/v1 documents.
+    for (node, bad) in [
+        ("status", "not json"),
+        ("status", r#"{"event":"START"}"#),
+        (
+            "status",
+            r#"{"schema":"gpu-breadcrumb/v1","event":"STOP","command":"x","status":"OK"}"#,
+        ),
+        (
+            "lease",
+            r#"{"schema":"gpu-lease/v2","state":"ACTIVE","gpu_id":"GPU-0","worker_id":"w"}"#,
+        ),
+        (
+            "lease",
+            r#"{"schema":"gpu-lease/v1","state":"ACTIVE","gpu_id":"GPU-0"}"#,
+        ),
+    ] {
+        assert_eq!(
+            ns.append(&format!("/gpu/GPU-0/{node}"), bad, &q()),
+            Err(NsError::InvalidPayload),
+            "{bad}"
+        );
+    }
     assert_eq!(
         ns.append("/gpu/GPU-0/info", "{}", &q()),
         Err(NsError::Denied)
     );
     let gpu = r#"{"spawn":"gpu","lease":{"gpu_id":"GPU-1","mem_mb":2048,"streams":2,"ttl_s":60}}"#;
     ns.append("/queen/ctl", gpu, &q()).unwrap();
-    assert!(ns.read("/gpu/GPU-1/lease", 0).unwrap()[0].contains(r#""worker_id":"worker-1""#));
+    // The lease a spawn writes is the core's gpu-lease/v1 encoding, and decodes back.
+    let lease = ns.read("/gpu/GPU-1/lease", 0).unwrap();
+    assert_eq!(
+        lease,
+        vec![
+            r#"{"schema":"gpu-lease/v1","state":"ACTIVE","gpu_id":"GPU-1","worker_id":"worker-1","mem_mb":2048,"streams":2,"ttl_s":60,"priority":1}"#
+        ]
+    );
+    let doc = cohesix_core::control::GpuLease::decode(lease[0].as_bytes()).unwrap();
+    assert_eq!(
+        (doc.gpu_id, doc.worker_id, doc.mem_mb),
+        ("GPU-1", "worker-1", 2048)
+    );
     ns.append("/queen/ctl", r#"{"kill":"worker-1"}"#, &q())
         .unwrap();
-    assert!(ns.read("/gpu/GPU-1/lease", 0).unwrap()[0].contains("RELEASED"));
+    assert_eq!(
+        ns.read("/gpu/GPU-1/lease", 0).unwrap(),
+        vec![
+            r#"{"schema":"gpu-lease/v1","state":"RELEASED","gpu_id":"GPU-1","worker_id":"worker-1","mem_mb":1024,"streams":1,"ttl_s":0,"priority":1}"#
+        ]
+    );
+    // A spawn on an unknown GPU is refused and spawns nothing.
+    let unknown = r#"{"spawn":"gpu","lease":{"gpu_id":"GPU-9","mem_mb":1,"streams":1,"ttl_s":1}}"#;
+    assert_eq!(
+        ns.append("/queen/ctl", unknown, &q()),
+        Err(NsError::InvalidPayload)
+    );
+    assert!(ns.worker_ids().is_empty());
 }
 
 #[test]

@@ -129,8 +129,10 @@ fn telemetry_devices_are_capped_and_segments_evicted() {
 fn status_control_spool_nodes_keep_a_window_and_count_writes() {
     let mut ns = Namespace::new(Features::full(), 0);
     for i in 0..200 {
-        ns.append("/gpu/GPU-0/status", &format!(r#"{{"n":{i}}}"#), &q())
-            .unwrap();
+        let crumb = format!(
+            r#"{{"schema":"gpu-breadcrumb/v1","event":"EXIT","command":"job {i}","status":"FAILED","exit_code":{i}}}"#
+        );
+        ns.append("/gpu/GPU-0/status", &crumb, &q()).unwrap();
         ns.append("/host/k8s/node/node-1/cordon", &format!("c{i}"), &q())
             .unwrap();
         let spec = format!(
@@ -211,4 +213,30 @@ fn worker_ring_overwrites_are_counted() {
     }
     let per_ring = RING_BYTES_PER_WORKER / 100;
     assert_eq!(ns.drops().ring_lines, 100 - per_ring as u64);
+}
+
+#[test]
+fn proc_nodes_fit_their_manifest_bounds() {
+    use cohesix_generated::observability::{
+        proc_9p_session as s, proc_ingest as i, proc_pressure as p, proc_root as r,
+    };
+    let ns = Namespace::new(Features::full(), 7);
+    for (path, max) in [
+        ("/proc/9p/session/active", s::ACTIVE_BYTES),
+        ("/proc/ingest/p50_ms", i::P50_MS_BYTES),
+        ("/proc/ingest/p95_ms", i::P95_MS_BYTES),
+        ("/proc/ingest/backpressure", i::BACKPRESSURE_BYTES),
+        ("/proc/ingest/queued", i::QUEUED_BYTES),
+        ("/proc/root/reachable", r::REACHABLE_BYTES),
+        ("/proc/root/last_seen_ms", r::LAST_SEEN_MS_BYTES),
+        ("/proc/root/cut_reason", r::CUT_REASON_BYTES),
+        ("/proc/pressure/busy", p::BUSY_BYTES),
+        ("/proc/pressure/quota", p::QUOTA_BYTES),
+        ("/proc/pressure/cut", p::CUT_BYTES),
+        ("/proc/pressure/policy", p::POLICY_BYTES),
+    ] {
+        let lines = ns.read(path, u64::MAX).unwrap();
+        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+        assert!(!lines.is_empty() && bytes <= max, "{path}: {lines:?}");
+    }
 }

@@ -1,13 +1,11 @@
 //! Workers: `/queen/ctl` effects (spawn, kill, bind, mount) and worker telemetry rings under
 //! `/worker/<id>/telemetry` and `/shard/<ll>/worker/<id>/telemetry`.
 
+use cohesix_core::control::QueenCtl;
 use sha2::{Digest, Sha256};
-
-use cohesix_generated::console::MAX_ID_LEN;
 
 use super::bounds::{MAX_BINDS, MAX_WORKERS};
 use super::error::{NsError, NsResult};
-use super::json::{is_token, parse_queen_ctl, QueenCtl};
 use super::{Cursors, Namespace, Ring};
 
 /// A spawned worker.
@@ -29,15 +27,14 @@ pub fn shard_label(id: &str) -> String {
     format!("{:02x}", digest[0])
 }
 
-fn valid_path(p: &str) -> bool {
-    cohesix_core::path::validate_path(p).is_ok()
-}
-
 impl Namespace {
-    /// Applies one `/queen/ctl` command; returns the worker it spawned or killed.
+    /// Applies one `/queen/ctl` command (decoded and validated by the core's [`QueenCtl`]:
+    /// shapes, positive integers, id tokens, paths); returns the worker it spawned or killed.
+    /// The rules kept here are the queen's state: lifecycle gate, worker and bind tables, a
+    /// known GPU, a live worker to kill.
     pub(super) fn queen_ctl(&mut self, payload: &str) -> NsResult<Option<String>> {
         let mut worker = None;
-        match parse_queen_ctl(payload)? {
+        match QueenCtl::decode(payload.as_bytes())? {
             QueenCtl::SpawnHeartbeat { ticks, .. } => {
                 self.admit_spawn()?;
                 let id = self.new_worker("heartbeat", None);
@@ -48,55 +45,50 @@ impl Namespace {
             }
             QueenCtl::SpawnGpu { lease, .. } => {
                 self.admit_spawn()?;
-                let gpu_idx = self
+                let gpu = self
                     .gpus
-                    .iter()
-                    .position(|g| g.id == lease.gpu_id)
+                    .iter_mut()
+                    .find(|g| g.id == lease.gpu_id)
                     .ok_or(NsError::InvalidPayload)?;
-                let id = self.new_worker("gpu", Some(lease.gpu_id.clone()));
-                self.gpus[gpu_idx].set_lease(&lease, &id, "ACTIVE");
+                let id = format!("worker-{}", self.next_worker);
+                gpu.grant(&lease, &id)?;
+                let id = self.new_worker("gpu", Some(lease.gpu_id.to_owned()));
                 self.log.push(format!(
                     "[INFO  queen] spawned {id} kind=gpu gpu_id={}",
                     lease.gpu_id
                 ));
                 worker = Some(id);
             }
-            QueenCtl::Kill(id) => {
+            QueenCtl::Kill { worker_id } => {
                 let pos = self
                     .workers
                     .iter()
-                    .position(|w| w.id == id)
+                    .position(|w| w.id == worker_id)
                     .ok_or(NsError::InvalidPath)?;
                 let w = self.workers.remove(pos);
                 if let Some(g) = w.gpu.and_then(|g| self.gpus.iter_mut().find(|x| x.id == g)) {
-                    g.release(&id);
+                    g.release(worker_id)?;
                 }
-                self.log.push(format!("[INFO  queen] killed {id}"));
-                worker = Some(id);
+                self.log.push(format!("[INFO  queen] killed {worker_id}"));
+                worker = Some(worker_id.to_owned());
             }
             QueenCtl::Bind { from, to } => {
-                if !valid_path(&from) || !valid_path(&to) {
-                    return Err(NsError::InvalidPayload);
-                }
                 let line = format!("[INFO  queen] bind {from} -> {to}");
-                if let Some(entry) = self.binds.iter_mut().find(|(_, t)| *t == to) {
-                    entry.0 = from;
+                if let Some(entry) = self.binds.iter_mut().find(|(_, t)| t == to) {
+                    from.clone_into(&mut entry.0);
                 } else {
                     self.admit_bind()?;
-                    self.binds.push((from, to));
+                    self.binds.push((from.to_owned(), to.to_owned()));
                 }
                 self.log.push(line);
             }
             QueenCtl::Mount { service, at } => {
-                if !is_token(&service, MAX_ID_LEN) || !valid_path(&at) {
-                    return Err(NsError::InvalidPayload);
-                }
                 let line = format!("[INFO  queen] mount {service} at {at}");
-                if let Some(entry) = self.mounts.iter_mut().find(|(_, a)| *a == at) {
-                    entry.0 = service;
+                if let Some(entry) = self.mounts.iter_mut().find(|(_, a)| a == at) {
+                    service.clone_into(&mut entry.0);
                 } else {
                     self.admit_bind()?;
-                    self.mounts.push((service, at));
+                    self.mounts.push((service.to_owned(), at.to_owned()));
                 }
                 self.log.push(line);
             }
