@@ -5,10 +5,16 @@
 //! | `Caller` | [`Error::Path`], [`Error::Payload`], [`Error::Control`], [`Error::Escapes`] | the caller fixes the call |
 //! | `Config` | [`Error::Env`], [`Error::Auth`], [`Error::Role`], [`Error::Ticket`], [`Error::Usage`] | the operator fixes the configuration |
 //! | `Refused` | [`Error::Refused`], [`Error::NotADirectory`], [`Error::NotAFile`], [`Error::Precondition`] | the caller reads the target's `ERR` line (policy, quota, parse) or picks another node |
-//! | `Transport` | [`Error::Console`] (transport faults), [`Error::Io`], [`Error::Rest`], [`Error::ProcLine`] | retry later / check the target |
+//! | `Peer` | [`Error::Console`] (protocol violations), [`Error::ProcLine`] | the target broke the wire contract or sent a line of another version: check the target |
+//! | `Transport` | [`Error::Console`] (transport faults), [`Error::Io`], [`Error::Rest`] | retry later |
 //! | `Resource` | [`Error::TooLarge`] | ask for less, or stream |
 //! | `Unknown` | [`Error::OutcomeUnknown`] | a write may or may not have happened: check before re-sending |
 //! | as its cause | [`Error::Batch`], [`Error::Receipt`] | a batch stopped (its per-line report is inside) / a receipt could not be written |
+//!
+//! The kinds refine the core's five groups ([`Actor`], defined once in
+//! [`cohesix_core::error`]): [`ErrorKind::actor`] maps `Refused` to `Peer` and `Unknown` to
+//! `Caller`; a console error's kind follows [`ClientError::actor`]. `source()` chains to the
+//! console, I/O, batch, `/proc` parse or receipt error underneath.
 //!
 //! Messages follow upstream's where a client may match on them (host-surface §1.3, §5.2,
 //! §5.4, §5.6, §5.7). No variant carries a console token, a request token or a ticket.
@@ -17,6 +23,7 @@ use core::fmt;
 use std::io;
 
 use cohesix_core::control::ControlError;
+use cohesix_core::error::Actor;
 use cohesix_tokio::{Ack, ClientError};
 
 /// Who must act on an [`Error`].
@@ -35,6 +42,22 @@ pub enum ErrorKind {
     Resource,
     /// A write's outcome is unknown.
     Unknown,
+    /// The target broke the wire contract, or sent a line this client cannot parse.
+    Peer,
+}
+
+impl ErrorKind {
+    /// The core's group of this kind.
+    #[must_use]
+    pub const fn actor(self) -> Actor {
+        match self {
+            Self::Caller | Self::Unknown => Actor::Caller,
+            Self::Config => Actor::Config,
+            Self::Refused | Self::Peer => Actor::Peer,
+            Self::Transport => Actor::Transport,
+            Self::Resource => Actor::Resource,
+        }
+    }
 }
 
 /// An error of the host library.
@@ -138,19 +161,27 @@ impl Error {
             Self::Refused { .. } | Self::NotADirectory(_) | Self::NotAFile(_) => ErrorKind::Refused,
             Self::TooLarge { .. } => ErrorKind::Resource,
             Self::OutcomeUnknown { .. } => ErrorKind::Unknown,
-            Self::Console(e) => match e {
-                ClientError::Refused(_) => ErrorKind::Refused,
-                ClientError::OutcomeUnknown { .. } => ErrorKind::Unknown,
-                ClientError::ResourceExhausted { .. } => ErrorKind::Resource,
-                ClientError::Core(_) => ErrorKind::Caller,
-                ClientError::AuthRejected { .. } => ErrorKind::Config,
+            Self::Console(e) => match (e, e.actor()) {
+                (ClientError::Refused(_), _) => ErrorKind::Refused,
+                (ClientError::OutcomeUnknown { .. }, _) => ErrorKind::Unknown,
+                (_, Actor::Peer) => ErrorKind::Peer,
+                (_, Actor::Config) => ErrorKind::Config,
+                (_, Actor::Resource) => ErrorKind::Resource,
+                (_, Actor::Caller) => ErrorKind::Caller,
                 _ => ErrorKind::Transport,
             },
-            Self::Io { .. } | Self::Rest(_) | Self::ProcLine { .. } => ErrorKind::Transport,
+            Self::ProcLine { .. } => ErrorKind::Peer,
+            Self::Io { .. } | Self::Rest(_) => ErrorKind::Transport,
             Self::Precondition(_) => ErrorKind::Refused,
             Self::Batch(b) => b.kind(),
             Self::Receipt { cause, receipt, .. } => cause.as_deref().unwrap_or(receipt).kind(),
         }
+    }
+
+    /// Who must act, in the core's five groups (`self.kind().actor()`).
+    #[must_use]
+    pub fn actor(&self) -> Actor {
+        self.kind().actor()
     }
 
     /// The per-line report, if a batch stopped.

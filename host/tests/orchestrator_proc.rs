@@ -166,7 +166,7 @@ fn target_shaped_lines_parse_and_bad_ones_name_their_node() {
         e.to_string(),
         "/proc/lease/active: cannot parse \"id=l-1 subject=queen resource=gpu0 ttl_s=1 priority=1 seq=1\": /proc line lacks state="
     );
-    assert_eq!(e.kind(), ErrorKind::Transport);
+    assert_eq!(e.kind(), ErrorKind::Peer);
     let mut bad = raw;
     bad.schedule_summary = "queue=-1 dequeued=0 dropped=0 max_entries=256".into();
     assert_eq!(

@@ -14,9 +14,11 @@
 pub mod coh;
 pub mod playbook;
 pub mod queen;
+pub mod report;
 pub mod rtc;
 pub mod shell;
 pub mod snapshot;
 
-/// The version every tool reports.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The version every tool reports: the package version and, when built from a git checkout,
+/// `git describe --always --dirty` (for example `0.1.0 (a1b2c3d-dirty)`), set by `build.rs`.
+pub const VERSION: &str = env!("COHESIX_VERSION");

@@ -151,7 +151,7 @@ pub fn main() -> ExitCode {
     let config = match build_config(&args, env_ok) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("coh-queen: {e}");
+            eprintln!("coh-queen: {}", crate::report::chain(&e));
             return ExitCode::from(2);
         }
     };
@@ -161,7 +161,10 @@ pub fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("coh-queen: cannot start runtime: {e}");
+            eprintln!(
+                "coh-queen: cannot start runtime: {}",
+                crate::report::chain(&e)
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -169,7 +172,7 @@ pub fn main() -> ExitCode {
         let fleet = match Fleet::spawn(config, args.queens as usize).await {
             Ok(f) => f,
             Err(e) => {
-                eprintln!("coh-queen: {e}");
+                eprintln!("coh-queen: {}", crate::report::chain(&e));
                 return ExitCode::FAILURE;
             }
         };

@@ -105,7 +105,7 @@ where
     match result {
         Ok(()) => EXIT_OK,
         Err(err) => {
-            eprintln!("coh-rtc: {err}");
+            eprintln!("coh-rtc: {}", crate::report::chain(&err));
             exit_code(&err)
         }
     }

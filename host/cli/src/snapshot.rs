@@ -200,7 +200,10 @@ pub fn run(args: &Args) -> ExitCode {
     let snapshot = match collect_host_snapshot_blocking(&args.to_options()) {
         Ok(snapshot) => snapshot,
         Err(e) => {
-            eprintln!("cohesix-snapshot: cannot start the runtime: {e}");
+            eprintln!(
+                "cohesix-snapshot: cannot start the runtime: {}",
+                crate::report::chain(&e)
+            );
             return ExitCode::from(1);
         }
     };
@@ -212,7 +215,10 @@ pub fn run(args: &Args) -> ExitCode {
     {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("cohesix-snapshot: cannot write the snapshot: {e}");
+            eprintln!(
+                "cohesix-snapshot: cannot write the snapshot: {}",
+                crate::report::chain(&e)
+            );
             ExitCode::from(1)
         }
     }

@@ -265,7 +265,8 @@ fn outcome_of(e: &Error) -> LineOutcome {
         ErrorKind::Refused => LineOutcome::Refused {
             ack: e.refusal().cloned(),
         },
-        ErrorKind::Unknown => LineOutcome::Unknown,
+        // A protocol violation drops the connection with the write possibly applied.
+        ErrorKind::Unknown | ErrorKind::Peer => LineOutcome::Unknown,
         ErrorKind::Caller | ErrorKind::Config | ErrorKind::Resource => LineOutcome::Failed,
         // The console reports a sent-but-unacknowledged write as OutcomeUnknown; its other
         // transport errors mean nothing was sent. A file or HTTP failure mid-write may have

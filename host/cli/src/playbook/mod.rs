@@ -89,9 +89,9 @@ pub fn main() -> ExitCode {
 }
 
 fn entries(args: &RunArgs) -> Result<Vec<Entry>, Fail> {
-    let mut all = catalogue::built_in().map_err(|e| failed(e.to_string()))?;
+    let mut all = catalogue::built_in().map_err(|e| failed(crate::report::message(e)))?;
     if let Some(dir) = &args.playbook_dir {
-        let extra = catalogue::load_dir(dir).map_err(|e| usage(e.to_string()))?;
+        let extra = catalogue::load_dir(dir).map_err(|e| usage(crate::report::message(e)))?;
         for e in extra {
             if all.iter().any(|a| a.playbook.id == e.playbook.id) {
                 return Err(usage(format!(
@@ -169,7 +169,7 @@ fn flagged_backend(args: &RunArgs) -> Result<Option<BackendSpec>, Fail> {
     if args.tcp_host.is_some() || args.tcp_port.is_some() {
         let allow = insecure_allowed(&env, args.allow_insecure_auth);
         let (token, _) = resolve_tcp_token(args.auth_token.as_deref(), &[], allow, &env)
-            .map_err(|e| usage(e.to_string()))?;
+            .map_err(|e| usage(crate::report::message(e)))?;
         let options = TcpOptions::new(
             args.tcp_host.clone().unwrap_or_else(|| "127.0.0.1".into()),
             args.tcp_port
@@ -199,7 +199,7 @@ fn run_options(args: &RunArgs) -> Result<RunOptions, Fail> {
 
 fn pick(args: &RunArgs, all: &[Entry]) -> Result<Entry, Fail> {
     if let Some(file) = &args.playbook_file {
-        return catalogue::load_file(file).map_err(|e| usage(e.to_string()));
+        return catalogue::load_file(file).map_err(|e| usage(crate::report::message(e)));
     }
     let id = args
         .playbook
@@ -240,12 +240,12 @@ async fn run_main(args: &RunArgs) -> Result<u8, Fail> {
             None => {
                 let allow = args.allow_insecure_auth;
                 discovery::resolve(&ProcessEnv, &[], allow)
-                    .map_err(|e| usage(e.to_string()))?
+                    .map_err(|e| usage(crate::report::message(e)))?
                     .0
             }
         };
         Some(Orchestrator::new(
-            spec.open().map_err(|e| failed(e.to_string()))?,
+            spec.open().map_err(|e| failed(crate::report::message(e)))?,
         ))
     };
     let report = run::run_playbook(orch.as_ref(), book, &options, host, &*display).await;
@@ -253,7 +253,9 @@ async fn run_main(args: &RunArgs) -> Result<u8, Fail> {
         let _ = o.close().await;
     }
     let dir = args.out.join(&book.id);
-    let (report_path, audit_path) = report.write(&dir).map_err(|e| failed(e.to_string()))?;
+    let (report_path, audit_path) = report
+        .write(&dir)
+        .map_err(|e| failed(crate::report::message(e)))?;
     println!(
         "{{\"report\": {}, \"audit\": {}}}",
         json!(report_path.display().to_string()),
@@ -273,7 +275,7 @@ async fn run_fleet(
     path: &Path,
     display: Arc<Display>,
 ) -> Result<u8, Fail> {
-    let fleet = Fleet::load(path).map_err(|e| usage(e.to_string()))?;
+    let fleet = Fleet::load(path).map_err(|e| usage(crate::report::message(e)))?;
     let shard = match (&args.shard, args.shard_count) {
         (Some(s), _) => Some(Shard::parse(s).map_err(usage)?),
         (None, Some(n)) => Shard::from_env(&ProcessEnv, n).map_err(usage)?,
@@ -304,7 +306,7 @@ async fn run_fleet(
         display.clone(),
     )
     .await
-    .map_err(|e| failed(e.to_string()))?;
+    .map_err(|e| failed(crate::report::message(e)))?;
     display.line(&table(&summary));
     let path = args.out.join(&book.id).join("fleet.json");
     println!("{{\"fleet\": {}}}", json!(path.display().to_string()));
@@ -362,9 +364,8 @@ fn merge(inputs: &[PathBuf], out: Option<&Path>) -> Result<u8, Fail> {
     let merged = fleet::merge(&parts).map_err(usage)?;
     let text = to_string(&merged.to_value(), Style::Report);
     match out {
-        Some(path) => {
-            cohesix::json::write_atomic(path, text.as_bytes()).map_err(|e| failed(e.to_string()))?
-        }
+        Some(path) => cohesix::json::write_atomic(path, text.as_bytes())
+            .map_err(|e| failed(crate::report::message(e)))?,
         None => println!("{text}"),
     }
     Ok(u8::from(merged.failures() > 0))
