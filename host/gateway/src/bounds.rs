@@ -7,8 +7,8 @@
 //! once for the values it validates requests with ([`Limits`]), so the document served and the
 //! rules applied can never disagree.
 //!
-//! Where the target's own manifest hash can be read (a `manifest.sha256=<64 hex>` line in
-//! `/log/queen.log`, as the queen logs it at boot), the served document gains one more field
+//! Where the target's own manifest hash can be read (a `manifest.sha256=<64 hex>` line of
+//! the queen's log, which it writes at boot, still in the `LOG` snapshot), the served document gains one more field
 //! at the end, `target_manifest_sha256`; `manifest_sha256` stays the compiled one. Both are
 //! named, so a client can compare them.
 

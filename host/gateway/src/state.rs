@@ -18,8 +18,8 @@ use crate::fair::FairQueue;
 use crate::metrics::{ConsoleFigures, Metrics};
 use crate::sessions::{SessionError, Sessions};
 
-/// Lines of `/log/queen.log` scanned for the target's manifest hash.
-const TARGET_SCAN_LINES: usize = 64;
+/// Reply budget of the `LOG` snapshot scanned for the target's manifest hash.
+const TARGET_SCAN_BYTES: usize = 64 * 1024;
 /// Time allowed for that scan.
 const TARGET_SCAN_TIME: Duration = Duration::from_secs(1);
 
@@ -289,7 +289,8 @@ impl Gateway {
         &self.inner.openapi_yaml
     }
 
-    /// The target's manifest hash, read once per connection from its boot log line.
+    /// The target's manifest hash, read once per connection from its boot log line (in the
+    /// `LOG` snapshot while the log is young; `None` when it cannot be read).
     /// Cancel-safe (a dropped call leaves the cached value as it was).
     pub async fn target_manifest_sha(&self) -> Option<String> {
         let console = self.inner.sessions.first()?.clone();
@@ -309,20 +310,15 @@ impl Gateway {
             return None;
         }
         let _busy = Busy(&self.inner.target_busy);
+        // `LOG` is a snapshot of the newest log lines (no TAIL cursor moves); the queen logs
+        // its manifest hash at boot, so it is there while the log is young.
         let read = async {
-            let mut stream = console
-                .stream(Request::cat("/log/queen.log").ok()?)
+            let reply = console
+                .request_limited(Request::Log, TARGET_SCAN_BYTES)
                 .await
                 .ok()?;
-            let mut lines = Vec::new();
-            while lines.len() < TARGET_SCAN_LINES {
-                match stream.next_line().await {
-                    Ok(Some(l)) => lines.push(l),
-                    _ => break,
-                }
-            }
-            let preview = stream.ack().field("data").map(str::to_owned);
-            find_manifest_sha(lines.iter().map(String::as_str).chain(preview.as_deref()))
+            let preview = reply.ack.field("data").map(str::to_owned);
+            find_manifest_sha(reply.lines.iter().chain(preview.as_deref()))
         };
         let sha = tokio::time::timeout(TARGET_SCAN_TIME, read)
             .await
