@@ -56,7 +56,7 @@ pub struct BrokerStatus {
     pub principals: usize,
 }
 
-/// `GET /v1/meta/status` (upstream's fields in upstream's order, then `sessions`).
+/// `GET /v1/meta/status` (upstream's fields in upstream's order, then `sessions` and `role`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct StatusDoc {
     /// Every console session is attached.
@@ -75,6 +75,9 @@ pub struct StatusDoc {
     pub broker: BrokerStatus,
     /// Console sessions.
     pub sessions: usize,
+    /// The role the queen confirmed for the (first) session, while attached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// Errors building a gateway.
@@ -270,6 +273,10 @@ impl Gateway {
                 principals: q.principals,
             },
             sessions: st.len(),
+            role: st
+                .first()
+                .and_then(|s| s.role)
+                .map(|r| r.label().to_owned()),
         }
     }
 
