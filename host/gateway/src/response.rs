@@ -157,7 +157,7 @@ pub struct ReadQuery {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: Body,
+    body: Box<Body>,
     retry_after_s: Option<u64>,
 }
 
@@ -173,7 +173,7 @@ impl ApiError {
     pub fn fs(status: StatusCode, body: GatewayResponse) -> Self {
         Self {
             status,
-            body: Body::Fs(body),
+            body: Box::new(Body::Fs(body)),
             retry_after_s: None,
         }
     }
@@ -183,10 +183,10 @@ impl ApiError {
     pub fn plain(status: StatusCode, error: impl Into<String>) -> Self {
         Self {
             status,
-            body: Body::Plain(ErrorBody {
+            body: Box::new(Body::Plain(ErrorBody {
                 status: Status::Err,
                 error: error.into(),
-            }),
+            })),
             retry_after_s: None,
         }
     }
@@ -200,7 +200,7 @@ impl ApiError {
 
     /// Sets the ECHO outcome of a `/v1/fs/*` failure.
     pub fn set_outcome(&mut self, outcome: EchoOutcome) {
-        if let Body::Fs(b) = &mut self.body {
+        if let Body::Fs(b) = self.body.as_mut() {
             b.outcome = Some(outcome);
         }
     }
@@ -214,7 +214,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut resp = match self.body {
+        let mut resp = match *self.body {
             Body::Fs(b) => (self.status, Json(b)).into_response(),
             Body::Plain(b) => (self.status, Json(b)).into_response(),
         };

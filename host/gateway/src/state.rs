@@ -200,7 +200,6 @@ impl Gateway {
     }
 
     /// The router (every route, the access log, the body limit).
-    #[must_use]
     pub fn router(&self) -> axum::Router {
         crate::routes::router(self.clone())
     }
