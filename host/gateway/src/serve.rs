@@ -34,6 +34,10 @@ pub async fn serve(
         tracing::info!("shutdown: draining requests in flight");
         let _ = drain_tx.send(());
     };
+    // One response is a few small writes: no Nagle delay between them.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, app)
         .with_graceful_shutdown(signal)
         .into_future();

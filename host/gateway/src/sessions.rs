@@ -1,7 +1,7 @@
 //! The console session(s) the gateway owns: one by default (`--sessions N` for queens that
 //! accept more than one client), each a [`cohesix_tokio::Console`] that pipelines, keeps
 //! itself alive with heartbeats and reconnects with back-off. Requests go to the least
-//! loaded session.
+//! loaded attached session (any session when none is attached: it reconnects).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -132,14 +132,15 @@ impl Sessions {
         }
     }
 
-    /// The least loaded session.
+    /// The least loaded session, preferring attached ones.
     #[must_use]
     pub fn pick(self: &Arc<Self>) -> Lease {
         let index = self
             .load
             .iter()
+            .zip(&self.consoles)
             .enumerate()
-            .min_by_key(|(_, l)| l.load(Ordering::Relaxed))
+            .min_by_key(|(_, (l, c))| (!c.is_connected(), l.load(Ordering::Relaxed)))
             .map_or(0, |(i, _)| i);
         if let Some(l) = self.load.get(index) {
             l.fetch_add(1, Ordering::Relaxed);

@@ -5,17 +5,20 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 #[derive(Debug)]
 struct State {
     hold: watch::Sender<bool>,
     cut: watch::Sender<u64>,
     accepted: AtomicU64,
+    delay: Duration,
 }
 
 /// A running proxy.
@@ -29,12 +32,19 @@ pub struct Proxy {
 impl Proxy {
     /// Listens on loopback, forwarding each connection to `upstream`.
     pub async fn spawn(upstream: SocketAddr) -> Self {
+        Self::spawn_delayed(upstream, Duration::ZERO).await
+    }
+
+    /// As [`Proxy::spawn`], every queen→client byte arriving `delay` late (a delay line:
+    /// latency without a throughput limit, like a network round trip).
+    pub async fn spawn_delayed(upstream: SocketAddr, delay: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("addr");
         let state = Arc::new(State {
             hold: watch::channel(false).0,
             cut: watch::channel(0).0,
             accepted: AtomicU64::new(0),
+            delay,
         });
         let st = state.clone();
         let task = tokio::spawn(async move {
@@ -99,6 +109,8 @@ async fn pipe(client: TcpStream, queen: TcpStream, st: &State) {
             }
         }
     };
+    let delay = st.delay;
+    let (line_tx, mut line_rx) = tokio::sync::mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
     let down = async {
         let mut buf = [0u8; 8192];
         loop {
@@ -111,14 +123,27 @@ async fn pipe(client: TcpStream, queen: TcpStream, st: &State) {
                     return;
                 }
             }
-            if cw.write_all(&buf[..n]).await.is_err() {
+            if line_tx
+                .send((Instant::now() + delay, buf[..n].to_vec()))
+                .is_err()
+            {
+                break;
+            }
+        }
+        // The delay line drains what it holds, then the connection ends.
+        drop(line_tx);
+    };
+    let delayed = async {
+        while let Some((due, bytes)) = line_rx.recv().await {
+            tokio::time::sleep_until(due).await;
+            if cw.write_all(&bytes).await.is_err() {
                 break;
             }
         }
     };
     tokio::select! {
         () = up => {}
-        () = down => {}
+        () = async { tokio::join!(down, delayed); } => {}
         _ = cut.changed() => {}
     }
 }
