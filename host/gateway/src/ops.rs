@@ -101,7 +101,8 @@ impl Gateway {
         ApiError::fs(status, GatewayResponse::err(verb, path, msg))
     }
 
-    /// `GET /v1/fs/ls|cat|tail`.
+    /// `GET /v1/fs/ls|cat|tail`. Cancel-safe: a dropped call releases its permit; the
+    /// console discards the reply of a request already sent.
     pub(crate) async fn read_op(
         &self,
         principal: &Principal,
@@ -118,10 +119,12 @@ impl Gateway {
             )
         };
         let limits = self.bounds().limits();
-        let path = validate::path(path, limits).map_err(bad)?;
+        let path = validate::path(path, limits).map_err(|e| bad(e.to_string()))?;
         let max = match verb {
             ReadVerb::Ls => None,
-            _ => Some(validate::max_bytes(max_bytes, path, limits).map_err(bad)?),
+            _ => {
+                Some(validate::max_bytes(max_bytes, path, limits).map_err(|e| bad(e.to_string()))?)
+            }
         };
         let request = match verb {
             ReadVerb::Ls => Request::ls(path),
@@ -182,7 +185,9 @@ impl Gateway {
         }
     }
 
-    /// `POST /v1/fs/echo`.
+    /// `POST /v1/fs/echo`. Cancel-safe: once a permit is taken the write runs in its own
+    /// task, so a dropped call (client gone) still has its outcome recorded; nothing is
+    /// re-sent.
     pub(crate) async fn echo_op(
         &self,
         principal: &Principal,
@@ -199,14 +204,17 @@ impl Gateway {
         };
         let limits = self.bounds().limits();
         let path = validate::path(body.path.as_deref(), limits)
-            .map_err(|m| not_sent(StatusCode::BAD_REQUEST, m))?
+            .map_err(|e| not_sent(StatusCode::BAD_REQUEST, e.to_string()))?
             .to_owned();
         let line = validate::echo(&path, &raw_line, limits)
-            .map_err(|m| not_sent(StatusCode::BAD_REQUEST, m))?
+            .map_err(|e| not_sent(StatusCode::BAD_REQUEST, e.to_string()))?
             .trim_matches(' ')
             .to_owned();
         if line.is_empty() {
-            return Err(not_sent(StatusCode::BAD_REQUEST, "line is required".into()));
+            return Err(not_sent(
+                StatusCode::BAD_REQUEST,
+                validate::Invalid::LineRequired.to_string(),
+            ));
         }
         Request::echo(&path, &line)
             .map_err(|e| not_sent(StatusCode::BAD_REQUEST, e.to_string()))?;

@@ -1,7 +1,85 @@
 //! Request validation with host-surface §5.9's messages (all answered 400 before anything
-//! reaches the console). Pure functions over [`Limits`].
+//! reaches the console). Pure functions over [`Limits`]; [`Invalid`]'s `Display` is the
+//! message a client sees.
+
+use core::fmt;
 
 use crate::bounds::Limits;
+
+/// Why a request is invalid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Invalid {
+    /// `path is required`.
+    PathRequired,
+    /// `path must be absolute`.
+    NotAbsolute,
+    /// `path exceeds max length <n>`.
+    PathTooLong(usize),
+    /// `path contains NUL byte`.
+    Nul,
+    /// `path segments '.' and '..' are not permitted`.
+    DotSegment,
+    /// `path exceeds max depth <n>`.
+    TooDeep(usize),
+    /// `max_bytes is required` (missing or 0).
+    MaxBytesRequired,
+    /// `max_bytes must be an integer`.
+    MaxBytesNotInteger,
+    /// `proc <surface> <node> is disabled`.
+    ProcDisabled {
+        /// `schedule` or `lease`.
+        surface: &'static str,
+        /// The node.
+        node: &'static str,
+    },
+    /// `max_bytes <n> exceeds bound <m>`.
+    OverBound {
+        /// Asked.
+        asked: u64,
+        /// The node's bound.
+        bound: usize,
+    },
+    /// `<surface> control is disabled`.
+    ControlDisabled(&'static str),
+    /// `payload must be a single line`.
+    NotSingleLine,
+    /// `line is required`.
+    LineRequired,
+    /// `payload exceeds max_echo_len <n>`.
+    EchoTooLong(usize),
+    /// `echo line exceeds max_line_len <n>`.
+    LineTooLong(usize),
+    /// `payload exceeds ctl_max_bytes <n>`.
+    OverCtl(usize),
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PathRequired => f.write_str("path is required"),
+            Self::NotAbsolute => f.write_str("path must be absolute"),
+            Self::PathTooLong(n) => write!(f, "path exceeds max length {n}"),
+            Self::Nul => f.write_str("path contains NUL byte"),
+            Self::DotSegment => f.write_str("path segments '.' and '..' are not permitted"),
+            Self::TooDeep(n) => write!(f, "path exceeds max depth {n}"),
+            Self::MaxBytesRequired => f.write_str("max_bytes is required"),
+            Self::MaxBytesNotInteger => f.write_str("max_bytes must be an integer"),
+            Self::ProcDisabled { surface, node } => write!(f, "proc {surface} {node} is disabled"),
+            Self::OverBound { asked, bound } => {
+                write!(f, "max_bytes {asked} exceeds bound {bound}")
+            }
+            Self::ControlDisabled(s) => write!(f, "{s} control is disabled"),
+            Self::NotSingleLine => f.write_str("payload must be a single line"),
+            Self::LineRequired => f.write_str("line is required"),
+            Self::EchoTooLong(n) => write!(f, "payload exceeds max_echo_len {n}"),
+            Self::LineTooLong(n) => write!(f, "echo line exceeds max_line_len {n}"),
+            Self::OverCtl(n) => write!(f, "payload exceeds ctl_max_bytes {n}"),
+        }
+    }
+}
+
+impl std::error::Error for Invalid {}
 
 /// Largest `max_bytes` the gateway collects for one read (larger requests are clamped: the
 /// reply must stay bounded in memory).
@@ -10,34 +88,33 @@ pub const MAX_READ_BYTES: usize = 1024 * 1024;
 /// A checked namespace path (host-surface §5.9 wording, not the client's §1.3 wording).
 ///
 /// # Errors
-/// `"path is required"`, `"path must be absolute"`, `"path exceeds max length <n>"`,
-/// `"path contains NUL byte"`, `"path segments '.' and '..' are not permitted"`,
-/// `"path exceeds max depth <n>"`.
-pub fn path<'a>(path: Option<&'a str>, limits: &Limits) -> Result<&'a str, String> {
+/// [`Invalid::PathRequired`], [`Invalid::NotAbsolute`], [`Invalid::PathTooLong`],
+/// [`Invalid::Nul`], [`Invalid::DotSegment`], [`Invalid::TooDeep`].
+pub fn path<'a>(path: Option<&'a str>, limits: &Limits) -> Result<&'a str, Invalid> {
     let path = path.unwrap_or("");
     if path.is_empty() {
-        return Err("path is required".into());
+        return Err(Invalid::PathRequired);
     }
     if !path.starts_with('/') {
-        return Err("path must be absolute".into());
+        return Err(Invalid::NotAbsolute);
     }
     let max = limits.console.max_path_len;
     if path.len() > max {
-        return Err(format!("path exceeds max length {max}"));
+        return Err(Invalid::PathTooLong(max));
     }
     if path.contains('\0') {
-        return Err("path contains NUL byte".into());
+        return Err(Invalid::Nul);
     }
     let mut depth = 0usize;
     for c in path.split('/').filter(|c| !c.is_empty()) {
         if c == "." || c == ".." {
-            return Err("path segments '.' and '..' are not permitted".into());
+            return Err(Invalid::DotSegment);
         }
         depth += 1;
     }
     let max = limits.secure9p.walk_depth;
     if depth > max {
-        return Err(format!("path exceeds max depth {max}"));
+        return Err(Invalid::TooDeep(max));
     }
     Ok(path)
 }
@@ -47,25 +124,23 @@ pub fn path<'a>(path: Option<&'a str>, limits: &Limits) -> Result<&'a str, Strin
 /// bound.
 ///
 /// # Errors
-/// `"max_bytes is required"`, `"max_bytes must be an integer"`, `"proc <schedule|lease>
-/// <node> is disabled"`, `"max_bytes <n> exceeds bound <m>"`.
-pub fn max_bytes(raw: Option<&str>, path: &str, limits: &Limits) -> Result<usize, String> {
+/// [`Invalid::MaxBytesRequired`], [`Invalid::MaxBytesNotInteger`],
+/// [`Invalid::ProcDisabled`], [`Invalid::OverBound`].
+pub fn max_bytes(raw: Option<&str>, path: &str, limits: &Limits) -> Result<usize, Invalid> {
     let raw = raw.map(str::trim).unwrap_or("");
     if raw.is_empty() {
-        return Err("max_bytes is required".into());
+        return Err(Invalid::MaxBytesRequired);
     }
-    let n: u64 = raw
-        .parse()
-        .map_err(|_| "max_bytes must be an integer".to_owned())?;
+    let n: u64 = raw.parse().map_err(|_| Invalid::MaxBytesNotInteger)?;
     if n == 0 {
-        return Err("max_bytes is required".into());
+        return Err(Invalid::MaxBytesRequired);
     }
     if let Some((surface, node, enabled, bound)) = proc_node(path, limits) {
         if !enabled {
-            return Err(format!("proc {surface} {node} is disabled"));
+            return Err(Invalid::ProcDisabled { surface, node });
         }
-        if n > bound as u64 {
-            return Err(format!("max_bytes {n} exceeds bound {bound}"));
+        if n > u64::try_from(bound).unwrap_or(u64::MAX) {
+            return Err(Invalid::OverBound { asked: n, bound });
         }
     }
     Ok(usize::try_from(n).unwrap_or(usize::MAX).min(MAX_READ_BYTES))
@@ -89,34 +164,33 @@ fn proc_node(path: &str, l: &Limits) -> Option<(&'static str, &'static str, bool
 /// the echo and line bounds and the control file's bound. Returns the line to send.
 ///
 /// # Errors
-/// `"<schedule|lease|export|policy> control is disabled"`, `"line is required"`, `"payload
-/// must be a single line"`, `"payload exceeds max_echo_len <n>"`, `"echo line exceeds
-/// max_line_len <n>"`, `"payload exceeds ctl_max_bytes <n>"`.
-pub fn echo<'a>(path: &str, line: &'a str, limits: &Limits) -> Result<&'a str, String> {
+/// [`Invalid::ControlDisabled`], [`Invalid::NotSingleLine`], [`Invalid::LineRequired`],
+/// [`Invalid::EchoTooLong`], [`Invalid::LineTooLong`], [`Invalid::OverCtl`].
+pub fn echo<'a>(path: &str, line: &'a str, limits: &Limits) -> Result<&'a str, Invalid> {
     let control = control_of(path, limits);
     if let Some((name, c)) = control {
         if !c.enable {
-            return Err(format!("{name} control is disabled"));
+            return Err(Invalid::ControlDisabled(name));
         }
     }
     let line = line.trim_end_matches('\n');
     if line.contains(['\n', '\r']) {
-        return Err("payload must be a single line".into());
+        return Err(Invalid::NotSingleLine);
     }
     if line.is_empty() {
-        return Err("line is required".into());
+        return Err(Invalid::LineRequired);
     }
     let max = limits.console.max_echo_len;
     if line.len() > max {
-        return Err(format!("payload exceeds max_echo_len {max}"));
+        return Err(Invalid::EchoTooLong(max));
     }
     let max = limits.console.max_line_len;
     if 5 + path.len() + 1 + line.len() > max {
-        return Err(format!("echo line exceeds max_line_len {max}"));
+        return Err(Invalid::LineTooLong(max));
     }
     if let Some((_, c)) = control {
         if line.len() > c.ctl_max_bytes {
-            return Err(format!("payload exceeds ctl_max_bytes {}", c.ctl_max_bytes));
+            return Err(Invalid::OverCtl(c.ctl_max_bytes));
         }
     }
     Ok(line)
@@ -151,7 +225,7 @@ mod tests {
     #[test]
     fn paths_use_the_gateway_wording_in_order() {
         let l = limits();
-        let e = |p: Option<&str>| path(p, &l).unwrap_err();
+        let e = |p: Option<&str>| path(p, &l).unwrap_err().to_string();
         assert_eq!(e(None), "path is required");
         assert_eq!(e(Some("")), "path is required");
         assert_eq!(e(Some("proc")), "path must be absolute");
@@ -186,15 +260,15 @@ mod tests {
     fn max_bytes_is_required_positive_and_bounded_on_proc_nodes() {
         let mut l = limits();
         assert_eq!(
-            max_bytes(None, "/x", &l).unwrap_err(),
+            max_bytes(None, "/x", &l).unwrap_err().to_string(),
             "max_bytes is required"
         );
         assert_eq!(
-            max_bytes(Some("0"), "/x", &l).unwrap_err(),
+            max_bytes(Some("0"), "/x", &l).unwrap_err().to_string(),
             "max_bytes is required"
         );
         assert_eq!(
-            max_bytes(Some("ten"), "/x", &l).unwrap_err(),
+            max_bytes(Some("ten"), "/x", &l).unwrap_err().to_string(),
             "max_bytes must be an integer"
         );
         assert_eq!(max_bytes(Some("4096"), "/x", &l).unwrap(), 4096);
@@ -203,7 +277,9 @@ mod tests {
             MAX_READ_BYTES
         );
         assert_eq!(
-            max_bytes(Some("161"), "/proc/lease/summary", &l).unwrap_err(),
+            max_bytes(Some("161"), "/proc/lease/summary", &l)
+                .unwrap_err()
+                .to_string(),
             "max_bytes 161 exceeds bound 160"
         );
         assert_eq!(
@@ -211,17 +287,23 @@ mod tests {
             160
         );
         assert_eq!(
-            max_bytes(Some("257"), "/proc/schedule/queue", &l).unwrap_err(),
+            max_bytes(Some("257"), "/proc/schedule/queue", &l)
+                .unwrap_err()
+                .to_string(),
             "max_bytes 257 exceeds bound 256"
         );
         l.observability.proc_schedule.summary = false;
         assert_eq!(
-            max_bytes(Some("1"), "/proc/schedule/summary", &l).unwrap_err(),
+            max_bytes(Some("1"), "/proc/schedule/summary", &l)
+                .unwrap_err()
+                .to_string(),
             "proc schedule summary is disabled"
         );
         l.observability.proc_lease.preemptions = false;
         assert_eq!(
-            max_bytes(Some("1"), "/proc/lease/preemptions", &l).unwrap_err(),
+            max_bytes(Some("1"), "/proc/lease/preemptions", &l)
+                .unwrap_err()
+                .to_string(),
             "proc lease preemptions is disabled"
         );
     }
@@ -231,52 +313,60 @@ mod tests {
         let mut l = limits();
         assert_eq!(echo("/queen/ctl", "abc\n\n", &l).unwrap(), "abc");
         assert_eq!(
-            echo("/queen/ctl", "a\nb", &l).unwrap_err(),
+            echo("/queen/ctl", "a\nb", &l).unwrap_err().to_string(),
             "payload must be a single line"
         );
         assert_eq!(
-            echo("/queen/ctl", "a\rb", &l).unwrap_err(),
+            echo("/queen/ctl", "a\rb", &l).unwrap_err().to_string(),
             "payload must be a single line"
         );
         assert_eq!(
-            echo("/queen/ctl", "\n", &l).unwrap_err(),
+            echo("/queen/ctl", "\n", &l).unwrap_err().to_string(),
             "line is required"
         );
         assert_eq!(
-            echo("/queen/ctl", &"x".repeat(129), &l).unwrap_err(),
+            echo("/queen/ctl", &"x".repeat(129), &l)
+                .unwrap_err()
+                .to_string(),
             "payload exceeds max_echo_len 128"
         );
         assert!(echo("/queen/ctl", &"x".repeat(128), &l).is_ok());
         // 5 + 96 + 1 + 128 = 230 fits; a smaller line bound does not.
         l.console.max_line_len = 100;
         assert_eq!(
-            echo("/queen/ctl", &"x".repeat(90), &l).unwrap_err(),
+            echo("/queen/ctl", &"x".repeat(90), &l)
+                .unwrap_err()
+                .to_string(),
             "echo line exceeds max_line_len 100"
         );
         let mut l = limits();
         l.control_plane.export.ctl_max_bytes = 4;
         assert_eq!(
-            echo("/queen/export/ctl", "12345", &l).unwrap_err(),
+            echo("/queen/export/ctl", "12345", &l)
+                .unwrap_err()
+                .to_string(),
             "payload exceeds ctl_max_bytes 4"
         );
         l.control_plane.schedule.enable = false;
         assert_eq!(
-            echo("/queen/schedule/ctl", "{}", &l).unwrap_err(),
+            echo("/queen/schedule/ctl", "{}", &l)
+                .unwrap_err()
+                .to_string(),
             "schedule control is disabled"
         );
         l.control_plane.lease.enable = false;
         assert_eq!(
-            echo("/queen/lease/ctl", "{}", &l).unwrap_err(),
+            echo("/queen/lease/ctl", "{}", &l).unwrap_err().to_string(),
             "lease control is disabled"
         );
         l.control_plane.export.enable = false;
         assert_eq!(
-            echo("/queen/export/ctl", "{}", &l).unwrap_err(),
+            echo("/queen/export/ctl", "{}", &l).unwrap_err().to_string(),
             "export control is disabled"
         );
         l.policy.enable = false;
         assert_eq!(
-            echo("/policy/ctl", "{}", &l).unwrap_err(),
+            echo("/policy/ctl", "{}", &l).unwrap_err().to_string(),
             "policy control is disabled"
         );
         // No ctl bound outside the four control files.

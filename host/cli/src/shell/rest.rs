@@ -218,6 +218,9 @@ impl Backend for RestShell {
 /// Runs `cohsh` over the gateway at `url`: the script at `script` (EXPECT checks), or
 /// attaches as `role` (when given) and reads commands from standard input, one per line.
 ///
+/// Cancel safety: dropping the future stops between or inside commands; an echo already
+/// sent may still be applied (never re-sent).
+///
 /// # Errors
 /// A message for the user (connection, script, expectation failures).
 pub async fn run(
