@@ -228,3 +228,21 @@ impl GatewayConfig {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_console_backs_off_200_ms_doubling_to_2_s_and_keeps_alive() {
+        let c = default_client();
+        let ms: Vec<u128> = (0..6).map(|a| c.retry().delay(a).as_millis()).collect();
+        assert_eq!(ms, [200, 400, 800, 1600, 2000, 2000]);
+        assert_eq!(c.heartbeat(), Some(Duration::from_millis(15_000)));
+        assert_eq!(c.request_timeout(), DEFAULT_REQUEST_TIMEOUT);
+        let g = GatewayConfig::mock().unwrap().sessions(99);
+        assert_eq!(g.sessions, MAX_SESSIONS);
+        assert_eq!(g.queue.depth, 16 * MAX_SESSIONS);
+        assert_eq!((g.body_limit, g.cache_entries), (4096, 64));
+    }
+}

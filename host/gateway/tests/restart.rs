@@ -102,3 +102,41 @@ async fn restart_mid_write() {
         "{m}"
     );
 }
+
+/// A queen down for longer than the console's retries: 503 meanwhile (not sent), and the
+/// next request after it is back reconnects.
+#[tokio::test]
+async fn a_long_outage_is_503_then_recovers() {
+    let first = simulator("127.0.0.1:0".parse().unwrap()).await;
+    let addr = first.local_addr();
+    let gw = tcp_gateway(addr, |c| c).await;
+    let c = client();
+    // Not under /proc: the cache must not answer for the queen.
+    let cat = format!("{}/v1/fs/cat?path=/gpu/GPU-0/info&max_bytes=4096", gw.url());
+    assert_eq!(get(&c, &cat, OK).await.status, 200);
+    first.shutdown().await;
+    let a = get(&c, &cat, OK).await;
+    assert_eq!(a.status, 503, "{}", a.text);
+    assert!(a.error().starts_with("console unavailable: "), "{}", a.text);
+    let a = post(
+        &c,
+        &format!("{}/v1/fs/echo", gw.url()),
+        OK,
+        &json!({"path": "/log/queen.log", "line": "while-down"}),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.json()["outcome"].as_str()),
+        (503, Some("not_sent")),
+        "{}",
+        a.text
+    );
+    let second = simulator(addr).await;
+    let a = get(&c, &cat, OK).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(
+        count(&sim_read(second.core(), "/log/queen.log"), "while-down"),
+        0
+    );
+    assert!(gw.gateway().status().reconnects >= 1);
+}
