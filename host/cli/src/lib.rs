@@ -6,12 +6,15 @@
 //!  bin/coh-rtc ──────────► rtc       manifest compiler front end (cohesix-manifest)
 //!  bin/cohesix-snapshot ─► snapshot  host probes front end (cohesix-probes)
 //!  bin/cohesix-playbook ─► playbook  fleet playbooks (cohesix::playbook), the main job
+//!  bin/hive-gateway ─────► gateway   REST gateway flags and runtime (cohesix-gateway)
+//!  bin/coh ──────────────► coh       operator tool: evidence packs, mount
 //! ```
 //!
 //! Only this package depends on clap, rustyline and tracing-subscriber; the libraries it
 //! drives stay free of command-line baggage.
 
 pub mod coh;
+pub mod gateway;
 pub mod playbook;
 pub mod queen;
 pub mod report;

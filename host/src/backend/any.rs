@@ -77,3 +77,10 @@ impl From<FilesystemBackend> for AnyBackend {
         Self::Filesystem(b)
     }
 }
+
+#[cfg(feature = "rest")]
+impl From<super::RestBackend> for AnyBackend {
+    fn from(b: super::RestBackend) -> Self {
+        Self::Rest(b)
+    }
+}

@@ -33,6 +33,8 @@ mod console;
 mod fs;
 mod line;
 mod mock;
+#[cfg(feature = "rest")]
+pub mod rest;
 
 use std::future::Future;
 
@@ -41,6 +43,10 @@ pub use console::{TcpBackend, TcpOptions};
 pub use fs::FilesystemBackend;
 pub use line::{check_path, prepare_line, ECHO_BOUND};
 pub use mock::{MockBackend, MockOptions};
+#[cfg(feature = "rest")]
+pub use rest::{
+    RestBackend, RestOptions, RestReply, RestRetry, RestVerb, AUTH_HEADER as REST_AUTH_HEADER,
+};
 
 use crate::error::Error;
 

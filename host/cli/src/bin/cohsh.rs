@@ -6,6 +6,7 @@
 //! cohsh --mint-ticket --role R --ticket-subject S             print a ticket
 //! cohsh bench ping --count N [--pipeline K]                   PING round-trip figures
 //! cohsh --transport mock [--mock-profile full] --script F.coh    built-in mock backend
+//! cohsh --rest-url http://127.0.0.1:8080 [--script F.coh]         through a hive-gateway
 //! ```
 //!
 //! `--transport mock` runs the queen simulator (`cohesix-sim`) inside this process and drives
@@ -33,6 +34,8 @@ enum Transport {
     Tcp,
     /// The built-in mock backend: an in-process queen simulator on loopback.
     Mock,
+    /// A hive-gateway (`--rest-url`): read and echo verbs over REST.
+    Rest,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -79,6 +82,14 @@ struct Cli {
     /// COHESIX_ALLOW_INSECURE_CONSOLE_AUTH=1).
     #[arg(long, global = true)]
     allow_insecure_auth: bool,
+    /// hive-gateway base URL: run the shell's read and echo verbs through it (implies
+    /// `--transport rest`).
+    #[arg(long, env = "COHSH_REST_URL", global = true)]
+    rest_url: Option<String>,
+    /// Request token of the gateway (else HIVE_GATEWAY_REQUEST_AUTH_TOKEN >
+    /// COH_REST_AUTH_TOKEN > COHSH_REST_AUTH_TOKEN).
+    #[arg(long, hide_env_values = true, global = true)]
+    rest_auth_token: Option<String>,
     /// Run a `.coh` script instead of the interactive shell.
     #[arg(long)]
     script: Option<PathBuf>,
@@ -157,6 +168,7 @@ enum Target {
 
 async fn target(cli: &Cli) -> Result<Target, String> {
     match cli.transport {
+        Transport::Rest => Err("--transport rest runs the shell only".into()),
         Transport::Tcp => Ok(Target::Tcp {
             addr: resolve(cli).await?,
             token: token(cli)?,
@@ -239,7 +251,36 @@ async fn bench_ping(cli: &Cli, count: usize, pipeline: usize) -> Result<(), Stri
     Ok(())
 }
 
+/// `--rest-url` / `--transport rest`: the shell over a hive-gateway (`shell::rest`).
+async fn rest_shell(cli: &Cli) -> Result<(), String> {
+    let url = cli
+        .rest_url
+        .as_deref()
+        .ok_or("--transport rest needs --rest-url URL (or COHSH_REST_URL)")?;
+    let token = cohesix::auth::resolve_rest_token(
+        cli.rest_auth_token.as_deref(),
+        &cohesix::discovery::ProcessEnv,
+    );
+    let timeout = Duration::from_millis(cli.timeout_ms.unwrap_or(5000).max(1));
+    cohesix_cli::shell::rest::run(
+        url,
+        token,
+        timeout,
+        cli.script.as_deref(),
+        cli.role.as_deref(),
+    )
+    .await
+}
+
 async fn shell(cli: &Cli) -> Result<(), String> {
+    let rest = match cli.transport {
+        Transport::Rest => true,
+        Transport::Tcp => cli.rest_url.is_some(),
+        Transport::Mock => false,
+    };
+    if rest {
+        return rest_shell(cli).await;
+    }
     let backend = match target(cli).await? {
         Target::Tcp { addr, token } => TcpBackend::new(addr, token, config(cli)),
         Target::Mock(mock) => TcpBackend::mock(mock, config(cli)),

@@ -22,6 +22,7 @@ pub mod bench;
 pub mod command;
 pub mod interactive;
 pub mod mint;
+pub mod rest;
 pub mod runner;
 pub mod script;
 pub mod tcp;
