@@ -127,8 +127,8 @@ async fn mixing_mock_with_a_live_flag_is_a_usage_error() {
             "usage: --mount-root cannot be combined with --tcp-port",
         ),
         (
-            &["--rest", "http://127.0.0.1:8080"],
-            "usage: REST backend not available yet (--rest needs the cohesix `rest` feature)",
+            &["--rest", "http://127.0.0.1:8080", "--tcp-port", "1"],
+            "usage: --rest cannot be combined with --tcp-port",
         ),
         (
             &["--mock-root", "/tmp/x"],

@@ -2,7 +2,7 @@
 //! them, the output directory and `audit.txt`, and exit codes (0 ok, 1 failed, 2 usage).
 //!
 //! Backend choice, first match wins: `--mock` (mirrored under `--mock-root`, default
-//! `out/examples/mockfs`) · `--mount-root` · `--rest` (needs the REST backend) · any of
+//! `out/examples/mockfs`) · `--mount-root` · `--rest` (with the `rest` feature) · any of
 //! `--tcp-host`/`--tcp-port`/`--auth-token`/`--role`/`--ticket` (TCP; unset values come from
 //! the environment as `from_env` reads them) · otherwise the environment alone
 //! (`cohesix::discovery::resolve`). Mixing `--mock` with a live flag is a usage error that
@@ -188,8 +188,7 @@ impl Conn {
             }
             if !cfg!(feature = "rest") {
                 return Err(ExampleError::Usage(
-                    "REST backend not available yet (--rest needs the cohesix `rest` feature)"
-                        .into(),
+                    "--rest needs the REST backend: build with `--features rest`".into(),
                 ));
             }
             return Ok(BackendSpec::Rest {

@@ -129,7 +129,7 @@ impl TcpBackend {
     /// spawned on it).
     ///
     /// # Errors
-    /// Role, ticket and token errors of [`credentials`].
+    /// Role, ticket and token errors of the credentials (host-surface §5.4).
     pub fn connect(options: &TcpOptions) -> Result<Self, Error> {
         let creds = credentials(
             &options.token,

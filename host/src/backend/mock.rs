@@ -193,8 +193,8 @@ impl MockBackend {
         self.root.as_deref()
     }
 
-    /// Writes the namespace under the mirror root (bounded by [`MIRROR_MAX_NODES`] and
-    /// [`MIRROR_MAX_BYTES`]), rewriting only the files whose content changed and removing
+    /// Writes the namespace under the mirror root (bounded by `MIRROR_MAX_NODES` and
+    /// `MIRROR_MAX_BYTES`), rewriting only the files whose content changed and removing
     /// the ones that vanished (the first pass compares with whatever an earlier run left
     /// there), so a write costs the nodes it touched, not the whole tree.
     ///
@@ -243,7 +243,7 @@ impl MockBackend {
     }
 }
 
-/// Files under `root` (bounded by [`MIRROR_MAX_NODES`]) with their content fingerprints,
+/// Files under `root` (bounded by `MIRROR_MAX_NODES`) with their content fingerprints,
 /// as namespace paths.
 fn on_disk(root: &Path) -> HashMap<String, u64> {
     let mut out = HashMap::new();

@@ -64,7 +64,7 @@ pub struct RunArgs {
     /// Validate and report; write nothing and open no console connection.
     #[arg(long, alias = "check")]
     pub dry_run: bool,
-    /// Output directory (reports go to <out>/<playbook-id>/).
+    /// Output directory (reports go to OUT/PLAYBOOK-ID/).
     #[arg(long, default_value = "out/examples/playbooks")]
     pub out: PathBuf,
     /// The built-in mock backend (the simulator in process, no socket).

@@ -17,7 +17,7 @@ impl Namespace {
     /// Appends `payload` to `path` as `caller`, whose session attached with `ticket`;
     /// returns the payload byte count. Payloads over [`bounds::MAX_STORED_LINE`] bytes are
     /// refused (`detail=max_line_len`); a write a bounded store refuses (`buffer-full`,
-    /// `ELIMIT`) is counted in [`Drops::refused`]. With the audit surface on, a write to a
+    /// `ELIMIT`) is counted in `Drops::refused`. With the audit surface on, a write to a
     /// control node is journaled (with its outcome) and policy decisions are logged, both
     /// with the caller's role and `ticket` (or `none`).
     pub fn append_ticketed(

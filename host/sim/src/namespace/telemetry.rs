@@ -80,7 +80,7 @@ impl Device {
     }
 
     /// Appends a line (a newline is added when missing) to segment `id`: push records must
-    /// follow the segment's record rules ([`super::records`]), every line the byte bounds.
+    /// follow the segment's record rules (`namespace::records`), every line the byte bounds.
     pub fn append(&mut self, id: &str, payload: &str) -> NsResult<()> {
         let mut record = payload.to_string();
         if !record.ends_with('\n') {
@@ -115,7 +115,7 @@ fn check_new_segment(payload: &str) -> NsResult<()> {
     Ok(())
 }
 
-/// All ingest devices (at most [`MAX_DEVICES`]).
+/// All ingest devices (at most `MAX_DEVICES`).
 #[derive(Debug, Clone, Default)]
 pub struct Ingest {
     /// Devices by id.
