@@ -1,7 +1,7 @@
 //! The `cohsh` console shell as a library.
 //!
 //! ```text
-//!  cohsh (bin) ──► Shell<Backend, Write>
+//!  cohsh (bin) ──► cli.rs (flags, transports) ──► Shell<Backend, Write>
 //!                    │  command.rs   shell language → ShellCommand
 //!                    │  script.rs    `.coh` statements (EXPECT / WAIT)
 //!                    │  runner.rs    execution, printing, ACK transcript
@@ -19,6 +19,7 @@
 pub mod auth;
 pub mod backend;
 pub mod bench;
+pub mod cli;
 pub mod command;
 pub mod interactive;
 pub mod mint;
