@@ -16,8 +16,9 @@
 //! 4. `replay/status` is optional, at most 1024 bytes.
 //! 5. (new) `manifest_sha256`: `meta.json`'s hash equals this build's
 //!    ([`cohesix_generated::MANIFEST_SHA256`]), `bounds.json`'s (the gateway's when packed
-//!    over REST) and every `manifest.sha256=<hex>` of `proc/boot` (the target's own);
-//!    a difference fails with `"manifest_sha256: pack <a> differs from <source> <b>"`.
+//!    over REST) and every `manifest.sha256=<hex>` the target states in `proc/boot` or in
+//!    its log (the boot line); a difference fails with
+//!    `"manifest_sha256: pack <a> differs from <source> <b>"`.
 //!
 //! Also new: an unparsable `bounds.json` or `summary.json` is an error instead of a crash.
 
@@ -38,7 +39,7 @@ pub const REPLAY_STATUS_BOUND: u64 = 1024;
 /// One hash compared with the pack's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Compared {
-    /// Where it came from: `build`, `bounds.json`, `proc/boot`.
+    /// Where it came from: `build`, `bounds.json`, `proc/boot`, `log/queen.log`.
     pub source: String,
     /// The hash.
     pub sha256: String,
@@ -62,10 +63,13 @@ impl ManifestCheck {
             .is_some_and(|p| self.compared.iter().all(|c| &c.sha256 == p))
     }
 
-    /// Whether the target's own hash (`proc/boot`) was available.
+    /// Whether one of the target's own statements of its hash (`proc/boot`, the boot line
+    /// of its log) was in the pack.
     #[must_use]
     pub fn has_target(&self) -> bool {
-        self.compared.iter().any(|c| c.source == "proc/boot")
+        self.compared
+            .iter()
+            .any(|c| c.source != "build" && c.source != "bounds.json")
     }
 
     fn errors(&self) -> Vec<String> {
@@ -231,7 +235,7 @@ pub fn check(dir: &Path, display: &str) -> CiSummary {
         Ok(None) => {}
         Err(e) => errors.push(format!("summary.json: {e}")),
     }
-    let manifest = manifest_check(dir, bounds.as_ref(), &mut errors);
+    let manifest = manifest_check(dir, bounds.as_ref(), &log, &mut errors);
     errors.extend(manifest.errors());
     CiSummary {
         pack_dir: display.to_owned(),
@@ -241,7 +245,12 @@ pub fn check(dir: &Path, display: &str) -> CiSummary {
     }
 }
 
-fn manifest_check(dir: &Path, bounds: Option<&Value>, errors: &mut Vec<String>) -> ManifestCheck {
+fn manifest_check(
+    dir: &Path,
+    bounds: Option<&Value>,
+    log: &str,
+    errors: &mut Vec<String>,
+) -> ManifestCheck {
     let pack = parse_json(dir, "meta.json", errors)
         .and_then(|m| m.get("manifest_sha256")?.as_str().map(str::to_owned));
     let mut compared = vec![Compared {
@@ -254,8 +263,11 @@ fn manifest_check(dir: &Path, bounds: Option<&Value>, errors: &mut Vec<String>) 
             sha256: h.to_owned(),
         });
     }
-    if let Ok(Some(boot)) = files::read(dir, "proc/boot") {
-        let text = String::from_utf8_lossy(&boot);
+    for source in ["proc/boot", log] {
+        let Ok(Some(bytes)) = files::read(dir, source) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
         let mut seen: Vec<String> = Vec::new();
         for h in text.lines().filter_map(manifest_hash_in) {
             if !seen.contains(&h) {
@@ -263,7 +275,7 @@ fn manifest_check(dir: &Path, bounds: Option<&Value>, errors: &mut Vec<String>) 
             }
         }
         compared.extend(seen.into_iter().map(|sha256| Compared {
-            source: "proc/boot".into(),
+            source: source.to_owned(),
             sha256,
         }));
     }

@@ -365,6 +365,51 @@ impl<B: Backend + ?Sized> Packer<'_, B> {
     }
 }
 
+/// Every file a pack may write at a fixed name (not the telemetry segments).
+const FIXED_FILES: [&str; 17] = [
+    "meta.json",
+    "bounds.json",
+    "proc/boot",
+    "proc/schedule/summary",
+    "proc/schedule/queue",
+    "proc/lease/summary",
+    "proc/lease/active",
+    "proc/lease/preemptions",
+    "log/queen.log",
+    "audit/export",
+    "audit/journal",
+    "audit/decisions",
+    "host/tickets/spec",
+    "host/tickets/status",
+    "host/tickets/deadletter",
+    "replay/status",
+    super::timeline::TIMELINE_NDJSON,
+];
+
+/// Removes what an earlier pack left in `out`: the files its `summary.json` lists, the
+/// fixed capture names, the derived timeline, and `summary.json` itself — nothing in the
+/// directory may claim completeness, or outlive this pack's items, until this pack is done.
+fn clear_previous(out: &Path) -> Result<(), EvidenceError> {
+    if let Ok(Some(text)) = files::read_text(out, "summary.json") {
+        if let Ok(old) = Summary::parse(&text) {
+            for item in old
+                .items
+                .iter()
+                .filter(|i| i.status == super::Status::Captured)
+            {
+                files::remove_stale(out, &item.saved_as)?;
+            }
+        }
+    }
+    for rel in FIXED_FILES
+        .iter()
+        .chain(&[super::timeline::TIMELINE_MD, "summary.json"])
+    {
+        files::remove_stale(out, rel)?;
+    }
+    Ok(())
+}
+
 /// The journal and decisions read bounds from an `/audit/export` document: `next − base`
 /// each, [`AUDIT_FALLBACK_MAX_BYTES`] when the document does not parse or a window is ≤ 0,
 /// at most [`AUDIT_WINDOW_MAX_BYTES`].
@@ -403,8 +448,7 @@ pub async fn pack<B: Backend + ?Sized>(
     let out = options.out.as_path();
     std::fs::create_dir_all(out)
         .map_err(|e| EvidenceError::io(format!("create {}", out.display()), e))?;
-    // Nothing in the directory may claim completeness until this pack is complete.
-    files::remove_stale(out, "summary.json")?;
+    clear_previous(out)?;
 
     let local = local_bounds();
     let (bounds, bounds_source) = match backend.bounds().await {
