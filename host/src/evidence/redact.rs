@@ -9,7 +9,7 @@
 //!
 //! JSONL input must parse line by line: a line that does not is an error, and the caller
 //! writes nothing (unsanitised data never reaches a pack). Redaction is idempotent: an
-//! already hashed `sha256:<64 hex>` ticket is kept, so re-redacting a pack changes nothing.
+//! already hashed `sha256:…` ticket is kept, so re-redacting a pack changes nothing.
 //! Redacted lines are compact JSON with sorted keys (the byte layout upstream's tool
 //! writes), each followed by `\n`.
 
@@ -76,10 +76,10 @@ pub fn hash_ticket(ticket: &str) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(ticket.as_bytes())))
 }
 
-/// Whether `s` is already a hashed ticket (`sha256:` and 64 lower-case hex digits).
+/// Whether `s` is already a redacted ticket (`sha256:…`; a raw ticket starts with
+/// `cohesix-ticket-`, never with `sha256:`).
 fn is_hashed(s: &str) -> bool {
-    s.strip_prefix("sha256:")
-        .is_some_and(crate::orchestrator::receipts::is_sha256_hex)
+    s.starts_with("sha256:")
 }
 
 fn ticket_char(b: u8) -> bool {
