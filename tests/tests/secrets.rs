@@ -459,6 +459,15 @@ async fn no_secret_reaches_logs_files_output_or_errors() {
             Ok(x) => std::fs::write(pack_dir.join("siem.ndjson"), x.to_ndjson()).unwrap(),
             Err(e) => sources.error("siem", &e),
         }
+        // Not even a cut ticket (the journal cuts long lines) may stay raw in a pack.
+        let mut packed = Sources::default();
+        packed.files(&pack_dir);
+        assert!(packed.0.len() > 10, "too few pack files");
+        assert!(
+            packed.leaks(&[cohesix_core::ticket::TICKET_PREFIX]).is_empty(),
+            "{:#?}",
+            packed.leaks(&[cohesix_core::ticket::TICKET_PREFIX])
+        );
         let ci = evidence::ci::check(&pack_dir, "pack");
         sources.push("ci summary", ci.to_json());
         sources.push(
