@@ -529,6 +529,20 @@ pub fn error_detail(e: &Error) -> String {
 mod tests {
     use super::*;
 
+    fn send<T: Send>(_: T) {}
+
+    /// The public future is `Send` (created, never polled: no runtime needed).
+    #[test]
+    fn the_pack_future_is_send() {
+        let dir = std::env::temp_dir();
+        let b = crate::backend::AnyBackend::from(
+            crate::backend::FilesystemBackend::new(&dir).unwrap(),
+        );
+        let audit = Audit::new();
+        let options = PackOptions::new(dir.join("never"));
+        send(pack(&b, &options, &audit));
+    }
+
     #[test]
     fn windows_from_the_export() {
         let e = br#"{"journal_base":100,"journal_next":612,"decisions_base":0,"decisions_next":0,"replay_enabled":true,"replay_max_entries":64}"#;
