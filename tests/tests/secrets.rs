@@ -464,7 +464,9 @@ async fn no_secret_reaches_logs_files_output_or_errors() {
         packed.files(&pack_dir);
         assert!(packed.0.len() > 10, "too few pack files");
         assert!(
-            packed.leaks(&[cohesix_core::ticket::TICKET_PREFIX]).is_empty(),
+            packed
+                .leaks(&[cohesix_core::ticket::TICKET_PREFIX])
+                .is_empty(),
             "{:#?}",
             packed.leaks(&[cohesix_core::ticket::TICKET_PREFIX])
         );

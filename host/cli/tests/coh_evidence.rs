@@ -65,7 +65,14 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn pack_timeline_ci_siem_and_summary_of_the_mock() {
     let dir = tmp("mock");
-    let o = run(&["--mock", "evidence", "pack", "--out", s(&dir), "--with-telemetry"]);
+    let o = run(&[
+        "--mock",
+        "evidence",
+        "pack",
+        "--out",
+        s(&dir),
+        "--with-telemetry",
+    ]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("OK CAT path=/audit/journal\n"), "{out}");
@@ -77,7 +84,13 @@ fn pack_timeline_ci_siem_and_summary_of_the_mock() {
         "{out}"
     );
     assert!(out.contains("evidence telemetry devices=1 segments=1 bytes=10 saved=telemetry/"));
-    for rel in ["meta.json", "bounds.json", "summary.json", "log/queen.log", "audit/journal"] {
+    for rel in [
+        "meta.json",
+        "bounds.json",
+        "summary.json",
+        "log/queen.log",
+        "audit/journal",
+    ] {
         assert!(dir.join(rel).is_file(), "{rel}");
     }
 
@@ -94,7 +107,14 @@ fn pack_timeline_ci_siem_and_summary_of_the_mock() {
     assert_eq!(v["ok"], true);
     assert_eq!(v["pack_dir"], s(&dir));
     let ci_file = dir.join("ci/ci-summary.json");
-    let o = run(&["evidence", "ci-summary", "--pack", s(&dir), "--out", s(&ci_file)]);
+    let o = run(&[
+        "evidence",
+        "ci-summary",
+        "--pack",
+        s(&dir),
+        "--out",
+        s(&ci_file),
+    ]);
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stdout.is_empty());
     assert_eq!(std::fs::read_to_string(&ci_file).unwrap(), out);
@@ -102,14 +122,31 @@ fn pack_timeline_ci_siem_and_summary_of_the_mock() {
     let o = run(&["evidence", "siem", "--pack", s(&dir)]);
     assert!(o.status.success());
     let siem_file = dir.join("siem.ndjson");
-    let o2 = run(&["evidence", "siem", "--pack", s(&dir), "--out", s(&siem_file)]);
+    let o2 = run(&[
+        "evidence",
+        "siem",
+        "--pack",
+        s(&dir),
+        "--out",
+        s(&siem_file),
+    ]);
     assert!(o2.status.success());
     assert_eq!(std::fs::read(&siem_file).unwrap(), o.stdout);
 
-    let o = run(&["evidence", "summary", "--pack", s(&dir), "--format", "markdown"]);
+    let o = run(&[
+        "evidence",
+        "summary",
+        "--pack",
+        s(&dir),
+        "--format",
+        "markdown",
+    ]);
     let (md, _) = text(&o);
     assert!(o.status.success());
-    assert!(md.starts_with(&format!("# Evidence pack `{}`", dir.display())), "{md}");
+    assert!(
+        md.starts_with(&format!("# Evidence pack `{}`", dir.display())),
+        "{md}"
+    );
     assert!(md.contains("| CI checks | ok |"), "{md}");
 
     // Break the pack: CI says so with exit 2.
@@ -189,19 +226,46 @@ fn an_unreachable_target_exits_1_without_a_summary() {
 #[test]
 fn policy_files_and_usage() {
     let dir = tmp("policy");
-    let policy = concat!(env!("CARGO_MANIFEST_DIR"), "/../../generated/cohsh_policy.toml");
-    let o = run(&["--mock", "--policy", policy, "evidence", "pack", "--out", s(&dir)]);
+    let policy = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../generated/cohsh_policy.toml"
+    );
+    let o = run(&[
+        "--mock",
+        "--policy",
+        policy,
+        "evidence",
+        "pack",
+        "--out",
+        s(&dir),
+    ]);
     assert!(o.status.success(), "{:?}", text(&o));
     let other = dir.join("other.toml");
     std::fs::write(&other, "[meta]\n").unwrap();
-    let o = run(&["--mock", "--policy", s(&other), "evidence", "pack", "--out", s(&dir)]);
+    let o = run(&[
+        "--mock",
+        "--policy",
+        s(&other),
+        "evidence",
+        "pack",
+        "--out",
+        s(&dir),
+    ]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("not this build's policy_sha256"), "{err}");
 
     let o = run(&["evidence", "summary", "--pack", s(&dir), "--format", "html"]);
     assert_eq!(o.status.code(), Some(2));
-    let o = run(&["--mock", "--rest-url", "http://127.0.0.1:1", "evidence", "pack", "--out", "x"]);
+    let o = run(&[
+        "--mock",
+        "--rest-url",
+        "http://127.0.0.1:1",
+        "evidence",
+        "pack",
+        "--out",
+        "x",
+    ]);
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
     let o = run(&["evidence", "pack"]);
     assert_eq!(o.status.code(), Some(2));

@@ -535,9 +535,8 @@ mod tests {
     #[test]
     fn the_pack_future_is_send() {
         let dir = std::env::temp_dir();
-        let b = crate::backend::AnyBackend::from(
-            crate::backend::FilesystemBackend::new(&dir).unwrap(),
-        );
+        let b =
+            crate::backend::AnyBackend::from(crate::backend::FilesystemBackend::new(&dir).unwrap());
         let audit = Audit::new();
         let options = PackOptions::new(dir.join("never"));
         send(pack(&b, &options, &audit));
