@@ -22,6 +22,7 @@
 //! * [`orchestrator`]: [`Orchestrator`], typed control writes with per-line batch
 //!   accounting, typed `/proc` snapshots, telemetry push, receipts, the audit transcript.
 //! * [`playbook`]: fleet playbooks as data, runs, reports, fleets and shards.
+//! * [`evidence`]: evidence packs (capture, redaction), timelines, CI summaries, SIEM export.
 //! * [`json`]: the JSON byte formats of reports and exports, atomic writes.
 //! * [`blocking`]: the same API without an executor.
 //! * [`Error`]: one error type, grouped by who must act ([`ErrorKind`]).
@@ -35,6 +36,7 @@ pub mod backend;
 pub mod blocking;
 pub mod discovery;
 mod error;
+pub mod evidence;
 pub mod json;
 pub mod orchestrator;
 pub mod playbook;

@@ -5,7 +5,7 @@
 //! None may contain a secret.
 //!
 //! The captured text is kept as a list of [`Source`]s, so later features (reports, receipts,
-//! snapshots) add their output with one more `sources.push(..)`.
+//! snapshots, evidence packs) add their output with one more `sources.push(..)`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -151,6 +151,16 @@ fn mint_ticket() -> String {
         .to_owned()
 }
 
+/// A queen ticket (a queen may attach with one; the audit journal records it).
+fn mint_queen_ticket() -> String {
+    let key = TicketKey::from_secret(QUEEN_SECRET.as_bytes());
+    let claims = Claims::for_role(Role::Queen, Some("auditor"), 1_700_000_000_000).expect("claims");
+    let mut out = [0u8; MAX_TICKET_LEN];
+    ticket::mint(&claims, &key, &mut out)
+        .expect("mint")
+        .to_owned()
+}
+
 fn workdir() -> PathBuf {
     let d = std::env::temp_dir().join(format!("cohesix-secrets-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -170,6 +180,8 @@ async fn no_secret_reaches_logs_files_output_or_errors() {
 
     let ticket = mint_ticket();
     let mac_hex = ticket.rsplit('.').next().unwrap().to_owned();
+    let queen_ticket = mint_queen_ticket();
+    let queen_mac = queen_ticket.rsplit('.').next().unwrap().to_owned();
     let mut sources = Sources::default();
     let dir = workdir();
     let sim = spawn_sim(TOKEN).await;
@@ -380,6 +392,104 @@ async fn no_secret_reaches_logs_files_output_or_errors() {
     wrong.shutdown().await;
     sim.shutdown().await;
 
+    // 3b. Evidence packs of a full-surface queen whose audit journal recorded a ticketed
+    // queen session's write and operator notes holding the token and secrets: the pack,
+    // its timeline, SIEM export, CI summary and Markdown report, and an aborted pack's error.
+    {
+        use cohesix::backend::{Backend, TcpBackend as LibTcp, TcpOptions};
+        use cohesix::evidence;
+        let mut full = sim_config(TOKEN);
+        full.features = Features::full();
+        let audited = Simulator::spawn(full).await.expect("full simulator");
+        let a = audited.local_addr();
+        let qcreds = Credentials::new(TOKEN, Role::Queen, Some(&queen_ticket)).unwrap();
+        match Client::connect(a, qcreds, config()).await {
+            Ok(mut q) => {
+                let line =
+                    r#"{"id":"s-1","role":"worker-gpu","priority":1,"ticks":1,"budget_ms":1}"#;
+                if let Err(e) = q.echo("/queen/schedule/ctl", line).await {
+                    sources.error("ticketed control write", &e);
+                }
+                let _ = q.quit().await;
+            }
+            Err(e) => sources.error("ticketed queen connect", &e),
+        }
+        while audited.core().is_busy() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let options = TcpOptions::new(
+            a.ip().to_string(),
+            a.port(),
+            cohesix::auth::Secret::new(TOKEN),
+        );
+        let b = LibTcp::connect(&options).expect("backend");
+        for note in [
+            format!(r#"{{"token":"{TOKEN}","nested":{{"secret":"{TICKET_SECRET}"}}}}"#),
+            format!(r#"{{"password":"{QUEEN_SECRET}"}}"#),
+            format!(r#"{{"note":"{}"}}"#, &ticket[..ticket.len().min(100)]),
+        ] {
+            if let Err(e) = b.append("/audit/journal", &note).await {
+                sources.error("journal note", &e);
+            }
+        }
+        let pack_dir = dir.join("evidence-pack");
+        let audit = cohesix::Audit::new();
+        match evidence::pack(
+            &b,
+            &evidence::PackOptions::new(&pack_dir).with_telemetry(true),
+            &audit,
+        )
+        .await
+        {
+            Ok(r) => sources.debug("pack report", &r),
+            Err(e) => sources.error("pack", &e),
+        }
+        let _ = b.close().await;
+        sources.push("pack audit", audit.to_text());
+        let journal = std::fs::read_to_string(pack_dir.join("audit/journal")).unwrap_or_default();
+        assert!(
+            journal.contains("queen-schedule") && journal.contains("sha256:"),
+            "the ticketed write is not in the packed journal:\n{journal}"
+        );
+        match evidence::timeline::write(&pack_dir) {
+            Ok(t) => sources.debug("timeline", &t),
+            Err(e) => sources.error("timeline", &e),
+        }
+        match evidence::siem::export(&pack_dir) {
+            Ok(x) => std::fs::write(pack_dir.join("siem.ndjson"), x.to_ndjson()).unwrap(),
+            Err(e) => sources.error("siem", &e),
+        }
+        // Not even a cut ticket (the journal cuts long lines) may stay raw in a pack.
+        let mut packed = Sources::default();
+        packed.files(&pack_dir);
+        assert!(packed.0.len() > 10, "too few pack files");
+        assert!(
+            packed
+                .leaks(&[cohesix_core::ticket::TICKET_PREFIX])
+                .is_empty(),
+            "{:#?}",
+            packed.leaks(&[cohesix_core::ticket::TICKET_PREFIX])
+        );
+        let ci = evidence::ci::check(&pack_dir, "pack");
+        sources.push("ci summary", ci.to_json());
+        sources.push(
+            "evidence markdown",
+            evidence::markdown::report(&pack_dir, "pack", 20),
+        );
+        audited.shutdown().await;
+        let gone = LibTcp::connect(&options.timeout(Duration::from_millis(200)).max_retries(0))
+            .expect("backend");
+        if let Err(e) = evidence::pack(
+            &gone,
+            &evidence::PackOptions::new(dir.join("aborted")),
+            &cohesix::Audit::new(),
+        )
+        .await
+        {
+            sources.error("aborted pack", &e);
+        }
+    }
+
     // 4. Files and logs.
     sources.files(&dir);
     let log_text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
@@ -401,5 +511,13 @@ async fn no_secret_reaches_logs_files_output_or_errors() {
     let mut planted = Sources::default();
     planted.push("planted", format!("x{TOKEN}y"));
     assert_eq!(planted.leaks(&[TOKEN]).len(), 1);
-    sources.assert_clean(&[TOKEN, TICKET_SECRET, QUEEN_SECRET, &ticket, &mac_hex]);
+    sources.assert_clean(&[
+        TOKEN,
+        TICKET_SECRET,
+        QUEEN_SECRET,
+        &ticket,
+        &mac_hex,
+        &queen_ticket,
+        &queen_mac,
+    ]);
 }
