@@ -41,7 +41,7 @@ use cohesix_gateway::{GatewayConfig, StartupOptions};
 
 /// hive-gateway: the REST gateway that owns a Cohesix console and shares it fairly.
 #[derive(Debug, Parser)]
-#[command(name = "hive-gateway", version)]
+#[command(name = "hive-gateway", version = crate::VERSION)]
 pub struct Args {
     /// Listen address [env HIVE_GATEWAY_BIND; default 127.0.0.1:8080].
     #[arg(long)]

@@ -14,6 +14,7 @@
 //! drives stay free of command-line baggage.
 
 pub mod coh;
+pub mod dist;
 pub mod gateway;
 pub mod playbook;
 pub mod queen;

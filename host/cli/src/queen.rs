@@ -30,7 +30,7 @@ pub enum Profile {
 
 /// Cohesix queen simulator: serves the TCP console on loopback.
 #[derive(Debug, Parser)]
-#[command(name = "coh-queen", version, about)]
+#[command(name = "coh-queen", version = crate::VERSION, about)]
 pub struct Args {
     /// Listen address.
     #[arg(long, default_value = "127.0.0.1:31337")]

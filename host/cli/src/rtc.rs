@@ -24,13 +24,14 @@ pub const EXIT_USAGE: i32 = 2;
 /// An output file could not be written.
 pub const EXIT_WRITE: i32 = 3;
 
+/// The `coh-rtc` command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "coh-rtc",
-    version,
+    version = crate::VERSION,
     about = "Cohesix manifest compiler: manifest TOML -> generated bounds, resolved JSON, hashes"
 )]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }

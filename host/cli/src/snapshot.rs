@@ -76,7 +76,7 @@ pub enum K8sSourceArg {
 #[derive(Debug, Parser)]
 #[command(
     name = "cohesix-snapshot",
-    version,
+    version = crate::VERSION,
     about = "Print a host snapshot (systemd, containers, Kubernetes, NVIDIA GPUs, PEFT stack) as NDJSON"
 )]
 pub struct Args {

@@ -85,6 +85,22 @@ pub enum Command {
     Evidence(evidence::Args),
     /// Mount the queen's namespace as a FUSE filesystem (foreground).
     Mount(mount::Args),
+    /// Print a shell completion script for a tool of this package (default: coh).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: crate::dist::Shell,
+        /// The tool (cohsh, coh-queen, coh-rtc, cohesix-snapshot, cohesix-playbook,
+        /// hive-gateway, coh).
+        #[arg(default_value = "coh")]
+        tool: String,
+    },
+    /// Write the man pages of every tool of this package to OUT/man1/.
+    Man {
+        /// Output directory.
+        #[arg(long, default_value = "target/man")]
+        out: PathBuf,
+    },
 }
 
 impl Transport {
@@ -137,5 +153,27 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Evidence(ref a) => evidence::run(&cli.transport, a),
         Command::Mount(ref a) => mount::run(&cli.transport, a),
+        Command::Completions { shell, ref tool } => {
+            let mut out = std::io::stdout().lock();
+            match crate::dist::completions(shell, tool, &mut out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("coh completions: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Man { ref out } => match crate::dist::man_pages(out) {
+            Ok(files) => {
+                for f in files {
+                    println!("{}", f.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("coh man: {}", crate::report::chain(&e));
+                ExitCode::from(1)
+            }
+        },
     }
 }

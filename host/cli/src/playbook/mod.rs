@@ -13,7 +13,7 @@
 //! without one uses the environment (`cohesix::discovery`); a dry run needs none and opens
 //! no connection.
 
-mod args;
+pub mod args;
 mod progress;
 
 use std::path::{Path, PathBuf};

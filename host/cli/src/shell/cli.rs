@@ -22,10 +22,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clap::{Parser, Subcommand, ValueEnum};
-use cohesix::backend::{MockBackend, MockOptions};
 use crate::report::message;
 use crate::shell::{auth, bench, interactive, mint, Script, Shell, TcpBackend, Token};
+use clap::{Parser, Subcommand, ValueEnum};
+use cohesix::backend::{MockBackend, MockOptions};
 use cohesix_sim::Features;
 use cohesix_tokio::{ClientConfig, Console, Credentials, RetryPolicy, Role};
 
@@ -47,6 +47,7 @@ enum MockProfile {
     Full,
 }
 
+/// The `cohsh` command line.
 #[derive(Debug, Parser)]
 #[command(name = "cohsh", version = crate::VERSION, about = "Cohesix console shell")]
 pub struct Cli {
@@ -218,8 +219,7 @@ fn mint_ticket(cli: &Cli) -> Result<(), String> {
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0);
-    let ticket =
-        mint::mint(role, cli.ticket_subject.as_deref(), &secret, now).map_err(message)?;
+    let ticket = mint::mint(role, cli.ticket_subject.as_deref(), &secret, now).map_err(message)?;
     println!("{ticket}");
     Ok(())
 }
@@ -228,8 +228,8 @@ async fn bench_ping(cli: &Cli, count: usize, pipeline: usize) -> Result<(), Stri
     let role = role(cli.role.as_deref())?;
     let console = match target(cli).await? {
         Target::Tcp { addr, token } => {
-            let creds = Credentials::new(token.expose(), role, cli.ticket.as_deref())
-                .map_err(message)?;
+            let creds =
+                Credentials::new(token.expose(), role, cli.ticket.as_deref()).map_err(message)?;
             Console::connect(addr.to_string(), creds, config(cli)).map_err(message)?
         }
         Target::Mock(mock) => {
@@ -309,9 +309,7 @@ async fn shell(cli: &Cli) -> Result<(), String> {
         };
         shell.execute_line(&line).await.map_err(message)?;
     }
-    interactive::run(&mut shell)
-        .await
-        .map_err(message)
+    interactive::run(&mut shell).await.map_err(message)
 }
 
 /// Runs `cohsh` with the process's arguments.
