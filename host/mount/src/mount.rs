@@ -223,8 +223,7 @@ impl Stopper {
     }
 }
 
-/// A mounted filesystem. Dropping it without [`Mounted::wait`] or [`Mounted::unmount`]
-/// unmounts too (fuser's session drop), without the join grace.
+/// A mounted filesystem. Dropping it unmounts like [`Mounted::unmount`] (errors are logged).
 pub struct Mounted<N: Namespace> {
     fs: Arc<CohFs<N>>,
     session: Option<fuser::BackgroundSession>,
@@ -341,6 +340,14 @@ fn watchdog<N: Namespace>(
         });
     if let Err(e) = spawned {
         tracing::warn!("no watchdog thread ({e}): a lost backend is not detected");
+    }
+}
+
+impl<N: Namespace> Drop for Mounted<N> {
+    fn drop(&mut self) {
+        if let Err(e) = self.finish() {
+            tracing::warn!("{e}");
+        }
     }
 }
 

@@ -1,0 +1,7 @@
+//! Marks this package's test targets for the backend conformance suite: the suite
+//! (host/tests/backend_conformance.rs) adds its FUSE-mount backends when included here.
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(cohesix_mount_suite)");
+    println!("cargo::rustc-cfg=cohesix_mount_suite");
+}
