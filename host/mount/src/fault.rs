@@ -154,7 +154,10 @@ mod tests {
             f("ERR PARSE reason=policy detail=argument payload exceeds allowed length"),
             Fault::Invalid
         );
-        assert_eq!(of_read(&refused("ERR CAT reason=policy detail=invalid-path")), Fault::NotFound);
+        assert_eq!(
+            of_read(&refused("ERR CAT reason=policy detail=invalid-path")),
+            Fault::NotFound
+        );
     }
 
     #[test]

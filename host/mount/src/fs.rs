@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use cohesix::backend::ECHO_BOUND;
+use cohesix::backend::{prepare_line, ECHO_BOUND};
 use cohesix::{Error, ErrorKind};
 
 use crate::fault::{self, Fault};
@@ -122,7 +122,9 @@ pub struct CohFs<N> {
 
 impl<N> std::fmt::Debug for CohFs<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CohFs").field("config", &self.config).finish()
+        f.debug_struct("CohFs")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -301,7 +303,8 @@ impl<N: Namespace> CohFs<N> {
             let v = lock(&node.state.view);
             a.size = v.end();
             a.mtime = v.changed;
-            let readable = shape::class(&node.path) != Class::WriteOnly && v.readable != Some(false);
+            let readable =
+                shape::class(&node.path) != Class::WriteOnly && v.readable != Some(false);
             a.perm = if readable { 0o644 } else { 0o200 };
         }
         a
@@ -356,9 +359,12 @@ impl<N: Namespace> CohFs<N> {
         let mut handles = lock(&self.handles);
         let h = handles.get_mut(fh).ok_or(Fault::BadHandle)?;
         let entries = h.entries.as_ref().ok_or(Fault::BadHandle)?;
-        let all = [(".".to_owned(), ino, Kind::Dir), ("..".to_owned(), parent, Kind::Dir)]
-            .into_iter()
-            .chain(entries.iter().cloned());
+        let all = [
+            (".".to_owned(), ino, Kind::Dir),
+            ("..".to_owned(), parent, Kind::Dir),
+        ]
+        .into_iter()
+        .chain(entries.iter().cloned());
         Ok(all
             .enumerate()
             .skip(usize::try_from(offset).unwrap_or(usize::MAX))
@@ -388,7 +394,11 @@ impl<N: Namespace> CohFs<N> {
         {
             let v = lock(&node.state.view);
             if self.fresh(v.fetched, v.epoch, within) {
-                return if v.too_big { Err(Fault::TooBig) } else { Ok(()) };
+                return if v.too_big {
+                    Err(Fault::TooBig)
+                } else {
+                    Ok(())
+                };
             }
         }
         let epoch = self.epoch();
@@ -567,6 +577,10 @@ impl<N: Namespace> CohFs<N> {
             return refuse("over the 128-byte line bound", Fault::TooBig);
         }
         let path = node.path.as_str();
+        // The library's own checks (empty, printable ASCII), before anything is sent.
+        let Ok(line) = prepare_line(path, line, true) else {
+            return refuse("empty or not printable ASCII", Fault::Invalid);
+        };
         let result = self.call(|ns| ns.append(path, line));
         self.epoch.fetch_add(1, Ordering::AcqRel);
         match result {

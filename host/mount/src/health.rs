@@ -37,7 +37,10 @@ pub enum Verdict {
 impl Health {
     /// Records one backend call's outcome.
     pub fn record<T>(&self, result: &Result<T, Error>) {
-        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match result {
             Ok(_) => {
                 s.last_ok = Some(Instant::now());
@@ -63,7 +66,10 @@ impl Health {
     /// The verdict after an outage of `grace`.
     #[must_use]
     pub fn verdict(&self, grace: Duration) -> Verdict {
-        let s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let s = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(f) = &s.fatal {
             return Verdict::Lost(f.clone());
         }
@@ -103,7 +109,10 @@ mod tests {
     fn outages_become_lost_after_the_grace_period_and_heal() {
         let h = Health::default();
         h.record::<()>(&Err(transport()));
-        assert!(matches!(h.verdict(Duration::from_secs(60)), Verdict::Failing(_)));
+        assert!(matches!(
+            h.verdict(Duration::from_secs(60)),
+            Verdict::Failing(_)
+        ));
         assert!(matches!(h.verdict(Duration::ZERO), Verdict::Lost(m) if m.contains("down")));
         // A refusal proves the target alive.
         h.record::<()>(&Err(Error::NotAFile("/x".into())));
@@ -111,6 +120,9 @@ mod tests {
         h.record(&Ok(()));
         assert!(h.last_ok().is_some());
         h.record::<()>(&Err(Error::Auth("token refused".into())));
-        assert!(matches!(h.verdict(Duration::from_secs(60)), Verdict::Lost(_)));
+        assert!(matches!(
+            h.verdict(Duration::from_secs(60)),
+            Verdict::Lost(_)
+        ));
     }
 }

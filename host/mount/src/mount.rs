@@ -51,9 +51,11 @@ impl MountOptions {
     /// Defaults for a mount at `at`: owner only, lost after 30 s, 4 threads.
     #[must_use]
     pub fn new(at: impl Into<PathBuf>) -> Self {
-        let mut fs = FsConfig::default();
-        fs.uid = nix::unistd::geteuid().as_raw();
-        fs.gid = nix::unistd::getegid().as_raw();
+        let fs = FsConfig {
+            uid: nix::unistd::geteuid().as_raw(),
+            gid: nix::unistd::getegid().as_raw(),
+            ..FsConfig::default()
+        };
         Self {
             at: at.into(),
             allow_other: false,
@@ -178,7 +180,11 @@ pub fn probe() -> Result<Support, MountError> {
                     .into(),
             ))
         }
-        Err(e) => return Err(MountError::Unavailable(format!("/dev/fuse cannot be opened: {e}"))),
+        Err(e) => {
+            return Err(MountError::Unavailable(format!(
+                "/dev/fuse cannot be opened: {e}"
+            )))
+        }
     }
     let fusermount = on_path("fusermount3").or_else(|| on_path("fusermount"));
     let root = nix::unistd::geteuid().is_root();
@@ -255,7 +261,9 @@ pub fn mount<N: Namespace>(ns: N, options: MountOptions) -> Result<Mounted<N>, M
             "--allow-other needs `user_allow_other` in /etc/fuse.conf".into(),
         ));
     }
-    let auto_unmount = options.auto_unmount.unwrap_or_else(|| support.auto_unmount());
+    let auto_unmount = options
+        .auto_unmount
+        .unwrap_or_else(|| support.auto_unmount());
     if !auto_unmount {
         tracing::warn!(
             "auto-unmount unavailable (needs fusermount3 and root or user_allow_other): a \
@@ -290,7 +298,12 @@ pub fn mount<N: Namespace>(ns: N, options: MountOptions) -> Result<Mounted<N>, M
     })?;
     let (tx, rx) = mpsc::channel();
     let done = Arc::new(AtomicBool::new(false));
-    watchdog(Arc::clone(&fs), options.lost_after, tx.clone(), Arc::clone(&done));
+    watchdog(
+        Arc::clone(&fs),
+        options.lost_after,
+        tx.clone(),
+        Arc::clone(&done),
+    );
     Ok(Mounted {
         fs,
         session: Some(session),
@@ -329,7 +342,10 @@ fn watchdog<N: Namespace>(
                     }
                     Verdict::Alive
                         if probed.elapsed() >= IDLE_PROBE
-                            && fs.health().last_ok().is_none_or(|t| t.elapsed() >= IDLE_PROBE) =>
+                            && fs
+                                .health()
+                                .last_ok()
+                                .is_none_or(|t| t.elapsed() >= IDLE_PROBE) =>
                     {
                         probed = Instant::now();
                         let _ = fs.probe();
@@ -464,7 +480,10 @@ fn unmount_dir(dir: &Path) -> io::Result<()> {
         .or_else(|| on_path("fusermount"))
         .ok_or_else(|| io::Error::other("fusermount3 is missing"))?;
     for args in [&["-u"][..], &["-u", "-z"]] {
-        let out = std::process::Command::new(&bin).args(args).arg(dir).output()?;
+        let out = std::process::Command::new(&bin)
+            .args(args)
+            .arg(dir)
+            .output()?;
         if out.status.success() {
             return Ok(());
         }
@@ -512,10 +531,14 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        let oct = b.get(i + 1..i + 4).filter(|o| o.iter().all(|c| (b'0'..=b'7').contains(c)));
+        let oct = b
+            .get(i + 1..i + 4)
+            .filter(|o| o.iter().all(|c| (b'0'..=b'7').contains(c)));
         match (b.get(i), oct) {
             (Some(b'\\'), Some(o)) => {
-                let v = o.iter().fold(0u8, |a, c| a.wrapping_mul(8).wrapping_add(c - b'0'));
+                let v = o
+                    .iter()
+                    .fold(0u8, |a, c| a.wrapping_mul(8).wrapping_add(c - b'0'));
                 out.push(v);
                 i += 4;
             }

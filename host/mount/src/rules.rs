@@ -106,9 +106,9 @@ pub fn check(path: &str) -> Result<(), Fault> {
         return Ok(());
     }
     validate_path(path).map_err(|e| match e {
-        PathError::TooLong { .. } | PathError::TooDeep { .. } | PathError::ComponentTooLong { .. } => {
-            Fault::NameTooLong
-        }
+        PathError::TooLong { .. }
+        | PathError::TooDeep { .. }
+        | PathError::ComponentTooLong { .. } => Fault::NameTooLong,
         _ => Fault::Invalid,
     })
 }
@@ -136,7 +136,14 @@ mod tests {
             assert_eq!(a.access(p), Access::Allowed, "{p}");
         }
         assert_eq!(a.access("/"), Access::Ancestor);
-        for p in ["/trace", "/trace/ctl", "/audit/journal", "/kmesg", "/procx", "/shard/00"] {
+        for p in [
+            "/trace",
+            "/trace/ctl",
+            "/audit/journal",
+            "/kmesg",
+            "/procx",
+            "/shard/00",
+        ] {
             assert_eq!(a.access(p), Access::Denied, "{p}");
         }
     }
@@ -155,7 +162,10 @@ mod tests {
         assert_eq!(check("/"), Ok(()));
         assert_eq!(check("/a/b/c/d/e/f/g/h"), Ok(()));
         assert_eq!(check("/a/b/c/d/e/f/g/h/i"), Err(Fault::NameTooLong));
-        assert_eq!(check(&format!("/{}", "x".repeat(96))), Err(Fault::NameTooLong));
+        assert_eq!(
+            check(&format!("/{}", "x".repeat(96))),
+            Err(Fault::NameTooLong)
+        );
         assert_eq!(check("/a/../b"), Err(Fault::Invalid));
         assert_eq!(check("/a/./b"), Err(Fault::Invalid));
         assert_eq!(check("/a\0b"), Err(Fault::Invalid));

@@ -124,7 +124,11 @@ impl View {
             let tail = old.get(old.len() - k..).unwrap_or_default();
             let head = new.get(..k).unwrap_or_default();
             if tail == head {
-                return head.iter().map(|l| l.len() + 1).sum::<usize>().min(lines.len());
+                return head
+                    .iter()
+                    .map(|l| l.len() + 1)
+                    .sum::<usize>()
+                    .min(lines.len());
             }
         }
         0
@@ -203,7 +207,11 @@ mod tests {
     #[test]
     fn the_view_is_bounded_in_whole_lines_with_stable_offsets() {
         let mut v = View::default();
-        let line = [b'x'; 99].iter().copied().chain([b'\n']).collect::<Vec<u8>>();
+        let line = [b'x'; 99]
+            .iter()
+            .copied()
+            .chain([b'\n'])
+            .collect::<Vec<u8>>();
         for _ in 0..3000 {
             v.merge_stream(&line, false);
         }

@@ -97,7 +97,10 @@ fn ls_cat_and_stat_show_the_allowlisted_namespace() {
         assert!(meta.is_file());
         assert_eq!(meta.len(), read(&info).len() as u64, "stat size = content");
         assert!(std::fs::metadata(at.join("proc")).unwrap().is_dir());
-        let (code, out, _) = sh(at, "stat -c '%n %s %A' gpu/GPU-0/info queen/ctl log/queen.log");
+        let (code, out, _) = sh(
+            at,
+            "stat -c '%n %s %A' gpu/GPU-0/info queen/ctl log/queen.log",
+        );
         assert_eq!(code, 0);
         let lines: Vec<&str> = out.lines().collect();
         assert!(lines[0].starts_with("gpu/GPU-0/info ") && lines[0].ends_with(" -rw-r--r--"));
@@ -108,7 +111,10 @@ fn ls_cat_and_stat_show_the_allowlisted_namespace() {
         assert!(summary.starts_with("active="), "{summary}");
         // Kernel-resolved `..` stays inside the namespace's rules.
         assert_eq!(read(&at.join("gpu/../gpu/GPU-0/info")), read(&info));
-        let mode = std::fs::metadata(at.join("queen/ctl")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(at.join("queen/ctl"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o200);
         let df = sh(at, "df -P . | tail -1 | cut -d' ' -f1").1;
         assert_eq!(df.trim(), "coh", "the filesystem is named coh");
@@ -130,8 +136,7 @@ fn echo_and_printf_append_one_line_each() {
         let (code, out, _) = sh(at, "tail -n 4 log/queen.log");
         assert_eq!(code, 0);
         assert_eq!(
-            out,
-            "mount hello\nfrom printf\nno newline\nfrom std append\n",
+            out, "mount hello\nfrom printf\nno newline\nfrom std append\n",
             "each write became exactly one line"
         );
         // A control write reaches the queen: the telemetry device it opens shows up.
@@ -159,10 +164,23 @@ fn every_rule_answers_its_errno() {
         assert_ne!(code, 0);
         assert!(err.contains("Operation not permitted"), "{err}");
         assert_eq!(
-            err_of(std::fs::OpenOptions::new().write(true).truncate(true).open(&log)),
+            err_of(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&log)
+            ),
             EPERM
         );
-        assert_eq!(err_of(std::fs::File::options().write(true).open(&log).and_then(|f| f.set_len(0))), EPERM);
+        assert_eq!(
+            err_of(
+                std::fs::File::options()
+                    .write(true)
+                    .open(&log)
+                    .and_then(|f| f.set_len(0))
+            ),
+            EPERM
+        );
         // A write at any offset but the end is EINVAL (non-append handle: cursor 0 or end).
         let f = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
         assert_eq!(err_of(f.write_at(b"middle\n", 3)), EINVAL);
@@ -177,26 +195,59 @@ fn every_rule_answers_its_errno() {
         // Empty and non-ASCII lines: EINVAL.
         assert_eq!(err_of(append(&log, b"\n")), EINVAL);
         assert_eq!(err_of(append(&log, "caf\u{e9}\n".as_bytes())), EINVAL);
-        assert_eq!(m.fs().status().appends, appends + 1, "only the 128-byte line was sent");
+        assert_eq!(
+            m.fs().status().appends,
+            appends + 1,
+            "only the 128-byte line was sent"
+        );
         let text = read(&log);
         assert!(!text.contains("multi-a") && !text.contains("yyyy") && !text.contains("middle"));
         assert!(text.contains(&"z".repeat(128)));
         // The queen refuses writes to read-only nodes (EPERM) and bad payloads (EINVAL).
         assert_eq!(err_of(append(&at.join("gpu/GPU-0/info"), b"x\n")), EPERM);
-        assert_eq!(err_of(append(&at.join("queen/schedule/ctl"), b"not json\n")), EINVAL);
+        assert_eq!(
+            err_of(append(&at.join("queen/schedule/ctl"), b"not json\n")),
+            EINVAL
+        );
         // No create, mkdir, unlink, rename, link, chmod, utimes.
         assert_eq!(err_of(append(&at.join("gpu/new-file"), b"x\n")), ENOENT);
         assert_eq!(
-            err_of(std::fs::OpenOptions::new().append(true).create(true).open(at.join("gpu/new-file"))),
+            err_of(
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(at.join("gpu/new-file"))
+            ),
             EPERM
         );
         assert_eq!(err_of(std::fs::create_dir(at.join("gpu/newdir"))), EPERM);
-        assert_eq!(err_of(std::fs::remove_file(at.join("gpu/GPU-0/info"))), EPERM);
-        assert_eq!(err_of(std::fs::rename(at.join("gpu/GPU-0/info"), at.join("gpu/GPU-0/x"))), EPERM);
-        assert_eq!(err_of(std::fs::hard_link(at.join("gpu/GPU-0/info"), at.join("gpu/l"))), EPERM);
-        assert_eq!(err_of(std::os::unix::fs::symlink("x", at.join("gpu/s"))), EPERM);
         assert_eq!(
-            err_of(std::fs::set_permissions(at.join("gpu/GPU-0/info"), std::fs::Permissions::from_mode(0o600))),
+            err_of(std::fs::remove_file(at.join("gpu/GPU-0/info"))),
+            EPERM
+        );
+        assert_eq!(
+            err_of(std::fs::rename(
+                at.join("gpu/GPU-0/info"),
+                at.join("gpu/GPU-0/x")
+            )),
+            EPERM
+        );
+        assert_eq!(
+            err_of(std::fs::hard_link(
+                at.join("gpu/GPU-0/info"),
+                at.join("gpu/l")
+            )),
+            EPERM
+        );
+        assert_eq!(
+            err_of(std::os::unix::fs::symlink("x", at.join("gpu/s"))),
+            EPERM
+        );
+        assert_eq!(
+            err_of(std::fs::set_permissions(
+                at.join("gpu/GPU-0/info"),
+                std::fs::Permissions::from_mode(0o600)
+            )),
             EPERM
         );
         let (code, _, _) = sh(at, "touch gpu/GPU-0/info");
@@ -212,7 +263,10 @@ fn every_rule_answers_its_errno() {
         // Path rules: over 96 bytes or a component over 64 → ENAMETOOLONG; bytes the
         // console cannot carry → EINVAL.
         let long_name = "n".repeat(70);
-        assert_eq!(err_of(std::fs::metadata(at.join("gpu").join(&long_name))), ENAMETOOLONG);
+        assert_eq!(
+            err_of(std::fs::metadata(at.join("gpu").join(&long_name))),
+            ENAMETOOLONG
+        );
         // Through directories that exist by shape (a telemetry device's seg/): 104 bytes.
         let deep = format!("queen/telemetry/{}/seg/{}", "d".repeat(32), "s".repeat(50));
         assert_eq!(err_of(std::fs::metadata(at.join(&deep))), ENAMETOOLONG);
@@ -262,11 +316,19 @@ fn tail_follow_prints_only_new_lines() {
         let rx = lines_of(&mut tail);
         assert_eq!(next_lines(&rx, 1), ["before-follow"]);
         for i in 1..=3 {
-            append(&at.join("log/queen.log"), format!("follow-{i}\n").as_bytes()).unwrap();
+            append(
+                &at.join("log/queen.log"),
+                format!("follow-{i}\n").as_bytes(),
+            )
+            .unwrap();
             std::thread::sleep(Duration::from_millis(300));
         }
         let got = next_lines(&rx, 3);
-        assert_eq!(got, ["follow-1", "follow-2", "follow-3"], "TAIL semantics: no re-read from zero");
+        assert_eq!(
+            got,
+            ["follow-1", "follow-2", "follow-3"],
+            "TAIL semantics: no re-read from zero"
+        );
         let _ = tail.kill();
         let _ = tail.wait();
         // Nothing else arrived (no repeated lines).
@@ -282,9 +344,19 @@ fn tail_follow_of_a_telemetry_latest_prints_each_new_segment() {
 "#;
         // A device is created by writing its ctl (the directory exists by shape).
         append(&ctl, new).unwrap();
-        assert_eq!(read(&at.join("queen/telemetry/dev-follow/latest")), "seg-000001\n");
+        assert_eq!(
+            read(&at.join("queen/telemetry/dev-follow/latest")),
+            "seg-000001\n"
+        );
         let mut tail = Command::new("tail")
-            .args(["-n", "1", "-s", "0.2", "-f", "queen/telemetry/dev-follow/latest"])
+            .args([
+                "-n",
+                "1",
+                "-s",
+                "0.2",
+                "-f",
+                "queen/telemetry/dev-follow/latest",
+            ])
             .current_dir(at)
             .stdout(Stdio::piped())
             .spawn()
@@ -299,7 +371,10 @@ fn tail_follow_of_a_telemetry_latest_prints_each_new_segment() {
         let _ = tail.wait();
         // A fresh reader sees the current value only.
         std::thread::sleep(Duration::from_millis(1100));
-        assert_eq!(read(&at.join("queen/telemetry/dev-follow/latest")), "seg-000003\n");
+        assert_eq!(
+            read(&at.join("queen/telemetry/dev-follow/latest")),
+            "seg-000003\n"
+        );
         let segs = sh(at, "ls queen/telemetry/dev-follow/seg").1;
         assert_eq!(segs, "seg-000001\nseg-000002\nseg-000003\n");
     });
@@ -308,7 +383,12 @@ fn tail_follow_of_a_telemetry_latest_prints_each_new_segment() {
 #[test]
 fn concurrent_readers_see_consistent_content() {
     each_backend("concurrent", |_, m, at| {
-        let nodes = ["gpu/GPU-0/info", "gpu/GPU-1/info", "proc/lease/summary", "gpu/GPU-0/status"];
+        let nodes = [
+            "gpu/GPU-0/info",
+            "gpu/GPU-1/info",
+            "proc/lease/summary",
+            "gpu/GPU-0/status",
+        ];
         let expected: Vec<String> = nodes.iter().map(|n| read(&at.join(n))).collect();
         std::thread::scope(|s| {
             for t in 0..8 {
@@ -324,13 +404,22 @@ fn concurrent_readers_see_consistent_content() {
             // A writer at the same time.
             s.spawn(|| {
                 for i in 0..10 {
-                    append(&at.join("log/queen.log"), format!("concurrent-{i}\n").as_bytes()).unwrap();
+                    append(
+                        &at.join("log/queen.log"),
+                        format!("concurrent-{i}\n").as_bytes(),
+                    )
+                    .unwrap();
                 }
             });
         });
         let log = read(&at.join("log/queen.log"));
         for i in 0..10 {
             assert!(log.contains(&format!("concurrent-{i}\n")), "{log}");
+        }
+        // RELEASE reaches the filesystem after close(2) returns: give it a moment.
+        let start = Instant::now();
+        while m.fs().status().handles != 0 && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
         }
         assert_eq!(m.fs().status().handles, 0, "every handle was released");
     });
@@ -387,7 +476,9 @@ impl Proxy {
             let fired = Arc::new(AtomicBool::new(false));
             for c in l.incoming() {
                 let Ok(client) = c else { break };
-                let Ok(server) = std::net::TcpStream::connect(to) else { break };
+                let Ok(server) = std::net::TcpStream::connect(to) else {
+                    break;
+                };
                 let cut = Arc::new(AtomicBool::new(false));
                 let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
                 let cut2 = Arc::clone(&cut);

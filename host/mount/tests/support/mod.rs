@@ -32,10 +32,7 @@ pub fn fuse_ok(test: &str) -> bool {
 pub fn mount_point(tag: &str) -> PathBuf {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let d = std::env::temp_dir().join(format!(
-        "cohesix-mount-{tag}-{}-{n}",
-        std::process::id()
-    ));
+    let d = std::env::temp_dir().join(format!("cohesix-mount-{tag}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
