@@ -75,7 +75,8 @@ pub fn of_read(e: &Error) -> Fault {
         ErrorKind::Resource => Fault::TooBig,
         ErrorKind::Caller => Fault::Invalid,
         ErrorKind::Refused => of_refusal(e),
-        ErrorKind::Config => Fault::Access,
+        // Credentials refused on a reconnect (the real queen also closes a second client
+        // right after AUTH): a backend failure like any other, not a property of the node.
         _ => Fault::Io,
     }
 }
@@ -88,8 +89,8 @@ pub fn of_write(e: &Error) -> Fault {
         ErrorKind::Resource => Fault::TooBig,
         ErrorKind::Refused if e.is_missing() => Fault::NotFound,
         ErrorKind::Refused => of_refusal(e),
-        ErrorKind::Config => Fault::Access,
-        // Unknown outcomes and transport failures alike: EIO (the caller logs which).
+        // Unknown outcomes, transport and credential failures alike: EIO (the caller logs
+        // which).
         _ => Fault::Io,
     }
 }

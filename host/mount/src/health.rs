@@ -1,8 +1,8 @@
 //! [`Health`]: whether the backend still answers. Every backend call reports its outcome;
-//! refusals and caller errors prove the backend alive, transport failures and unknown
-//! outcomes start (or continue) an outage, a configuration failure (the token refused on
-//! reconnect) is final. The mount's watchdog asks [`Health::verdict`] and unmounts when the
-//! backend is lost for good.
+//! refusals and caller errors prove the backend alive; transport failures, unknown outcomes
+//! and refused credentials (a revoked token, or a queen that still holds the previous
+//! session) start or continue an outage, which becomes final after the grace period. The
+//! mount's watchdog asks [`Health::verdict`] and unmounts when the backend is lost for good.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -14,7 +14,6 @@ struct State {
     last_ok: Option<Instant>,
     failing_since: Option<Instant>,
     last_error: Option<String>,
-    fatal: Option<String>,
 }
 
 /// Outcome tracker shared by the filesystem and the watchdog.
@@ -30,7 +29,7 @@ pub enum Verdict {
     Alive,
     /// No answer since the given instant: probe it.
     Failing(Instant),
-    /// Lost for good, with the reason.
+    /// Lost for good (failing for the whole grace period), with the reason.
     Lost(String),
 }
 
@@ -47,12 +46,9 @@ impl Health {
                 s.failing_since = None;
             }
             Err(e) => match e.kind() {
-                ErrorKind::Transport | ErrorKind::Unknown => {
+                ErrorKind::Transport | ErrorKind::Unknown | ErrorKind::Config => {
                     s.failing_since.get_or_insert_with(Instant::now);
                     s.last_error = Some(e.to_string());
-                }
-                ErrorKind::Config => {
-                    s.fatal = Some(e.to_string());
                 }
                 // The target answered: it is alive.
                 _ => {
@@ -70,9 +66,6 @@ impl Health {
             .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(f) = &s.fatal {
-            return Verdict::Lost(f.clone());
-        }
         match s.failing_since {
             Some(since) if since.elapsed() >= grace => Verdict::Lost(format!(
                 "no answer for {} s ({})",

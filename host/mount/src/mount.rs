@@ -212,7 +212,8 @@ pub enum Ended {
     Stopped(String),
     /// The mount was removed from outside (`fusermount3 -u`, `umount`).
     Unmounted,
-    /// The backend stayed unreachable past the grace period, or refused the credentials.
+    /// The backend stayed unreachable (or kept refusing the credentials) past the grace
+    /// period.
     BackendLost(String),
 }
 

@@ -474,7 +474,14 @@ impl Proxy {
         let port = l.local_addr().unwrap().port();
         std::thread::spawn(move || {
             let fired = Arc::new(AtomicBool::new(false));
+            // A new connection waits until the queen saw the previous one close (its single
+            // console slot would still be taken).
+            let mut previous: Option<std::thread::JoinHandle<()>> = None;
             for c in l.incoming() {
+                if let Some(p) = previous.take() {
+                    let _ = p.join();
+                    std::thread::sleep(Duration::from_millis(100));
+                }
                 let Ok(client) = c else { break };
                 let Ok(server) = std::net::TcpStream::connect(to) else {
                     break;
@@ -482,14 +489,15 @@ impl Proxy {
                 let cut = Arc::new(AtomicBool::new(false));
                 let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
                 let cut2 = Arc::clone(&cut);
-                std::thread::spawn(move || {
+                previous = Some(std::thread::spawn(move || {
                     while let Some(f) = read_frame(&mut s2) {
                         if cut2.load(Ordering::SeqCst) || c2.write_all(&f).is_err() {
                             break;
                         }
                     }
                     let _ = c2.shutdown(std::net::Shutdown::Both);
-                });
+                    let _ = s2.shutdown(std::net::Shutdown::Both);
+                }));
                 let fired = Arc::clone(&fired);
                 std::thread::spawn(move || {
                     let (mut c, mut s) = (client, server);
