@@ -11,7 +11,7 @@
 //! No lock is held across a backend call except the node's own `refresh` lock, which keeps
 //! one fetch per node at a time (so `TAIL` results merge in order) while other nodes proceed.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -23,7 +23,8 @@ use crate::health::Health;
 use crate::ns::{Namespace, TailCursor};
 use crate::rules::{self, Access, Allowlist};
 use crate::shape::{self, Class, Kind};
-use crate::table::{Handle, Handles, Listing, Node, Nodes, OpenMode, ROOT};
+use crate::table::{Handle, Handles, Listing, Node, NodeState, Nodes, OpenMode, ROOT};
+use crate::view::{View, VIEWS_BUDGET};
 
 /// Settings of the filesystem.
 #[derive(Clone, Debug)]
@@ -106,6 +107,8 @@ pub struct FsStatus {
     pub nodes: usize,
     /// Handles open now.
     pub handles: usize,
+    /// Bytes all views hold now (bounded by [`VIEWS_BUDGET`] plus the views being read).
+    pub view_bytes: usize,
 }
 
 /// The filesystem.
@@ -118,6 +121,8 @@ pub struct CohFs<N> {
     status: Mutex<FsStatus>,
     health: Arc<Health>,
     started: SystemTime,
+    /// Bytes all views hold (see [`VIEWS_BUDGET`]).
+    held: AtomicUsize,
 }
 
 impl<N> std::fmt::Debug for CohFs<N> {
@@ -144,6 +149,7 @@ impl<N: Namespace> CohFs<N> {
             status: Mutex::new(FsStatus::default()),
             health: Arc::new(Health::default()),
             started: SystemTime::now(),
+            held: AtomicUsize::new(0),
         }
     }
 
@@ -167,6 +173,7 @@ impl<N: Namespace> CohFs<N> {
         let mut s = *lock(&self.status);
         s.nodes = lock(&self.nodes).len();
         s.handles = lock(&self.handles).len();
+        s.view_bytes = self.held.load(Ordering::Acquire);
         s
     }
 
@@ -414,6 +421,46 @@ impl<N: Namespace> CohFs<N> {
             _ => self.call(|ns| ns.read(path, max)).map(|b| (b, None)),
         };
         let mut v = lock(&node.state.view);
+        let held_before = v.held();
+        let out = Self::merge(&mut v, result, epoch);
+        let held_after = v.held();
+        drop(v);
+        if held_after >= held_before {
+            let total = self
+                .held
+                .fetch_add(held_after - held_before, Ordering::AcqRel)
+                + (held_after - held_before);
+            if total > VIEWS_BUDGET {
+                self.shed(node);
+            }
+        } else {
+            self.held
+                .fetch_sub(held_before - held_after, Ordering::AcqRel);
+        }
+        out
+    }
+
+    /// Drops the views no handle reads (not `keep`'s) once all views outgrow the budget,
+    /// and recounts what is held (evicted inodes took theirs with them).
+    fn shed(&self, keep: &Node) {
+        let states: Vec<Arc<NodeState>> = lock(&self.nodes).states();
+        let mut total = 0;
+        for st in states {
+            let mut v = lock(&st.view);
+            if !Arc::ptr_eq(&st, &keep.state) && v.readers == 0 {
+                v.forget();
+            }
+            total += v.held();
+        }
+        self.held.store(total, Ordering::Release);
+    }
+
+    /// Merges one fetch's outcome into `v`.
+    fn merge(
+        v: &mut View,
+        result: Result<(Vec<u8>, Option<(TailCursor, TailCursor)>), Error>,
+        epoch: u64,
+    ) -> Result<(), Fault> {
         match result {
             Ok((bytes, cursor)) => {
                 match cursor {

@@ -112,10 +112,14 @@ mod tests {
         assert_eq!(h.verdict(Duration::ZERO), Verdict::Alive);
         h.record(&Ok(()));
         assert!(h.last_ok().is_some());
+        // Refused credentials are an outage too (final only after the grace period).
         h.record::<()>(&Err(Error::Auth("token refused".into())));
         assert!(matches!(
             h.verdict(Duration::from_secs(60)),
-            Verdict::Lost(_)
+            Verdict::Failing(_)
         ));
+        assert!(
+            matches!(h.verdict(Duration::ZERO), Verdict::Lost(m) if m.contains("token refused"))
+        );
     }
 }

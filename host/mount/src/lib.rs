@@ -53,4 +53,4 @@ pub use ns::{Namespace, TailCursor};
 pub use rules::{check as check_path, Access, Allowlist};
 pub use shape::{Class, Kind};
 pub use table::{OpenMode, MAX_HANDLES, MAX_NODES, ROOT};
-pub use view::VIEW_CAP;
+pub use view::{VIEWS_BUDGET, VIEW_CAP};

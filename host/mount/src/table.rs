@@ -152,6 +152,15 @@ impl Nodes {
         }
     }
 
+    /// The state of every inode (for sweeps).
+    #[must_use]
+    pub fn states(&self) -> Vec<Arc<NodeState>> {
+        self.by_ino
+            .values()
+            .map(|e| Arc::clone(&e.node.state))
+            .collect()
+    }
+
     /// Inodes in the table.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -18,14 +18,20 @@ use crate::ns::TailCursor;
 
 /// Most bytes a view keeps.
 pub const VIEW_CAP: usize = 256 * 1024;
+/// Most bytes all views keep together; past it, views no handle reads are dropped (a
+/// snapshot node is fetched again on its next use; a stream node restarts from its next
+/// poll).
+pub const VIEWS_BUDGET: usize = 16 * 1024 * 1024;
 
 /// A file's visible bytes and what is known about it.
 #[derive(Debug)]
 pub struct View {
     base: u64,
     data: Vec<u8>,
-    /// The last `CAT` result (snapshot nodes).
+    /// The last `CAT` result (snapshot nodes), unless `last_is_data`.
     last: Vec<u8>,
+    /// The last `CAT` result is the whole view (no reader held it across a change).
+    last_is_data: bool,
     /// When the bytes last changed (the file's mtime).
     pub changed: SystemTime,
     /// When the node was last fetched.
@@ -48,6 +54,7 @@ impl Default for View {
             base: 0,
             data: Vec::new(),
             last: Vec::new(),
+            last_is_data: true,
             changed: SystemTime::now(),
             fetched: None,
             epoch: 0,
@@ -64,6 +71,22 @@ impl View {
     #[must_use]
     pub fn end(&self) -> u64 {
         self.base + self.data.len() as u64
+    }
+
+    /// Bytes held (the kept bytes and the last fetch).
+    #[must_use]
+    pub fn held(&self) -> usize {
+        self.data.len() + self.last.len()
+    }
+
+    /// Drops the bytes (offsets restart at 0 on the next fetch).
+    pub fn forget(&mut self) {
+        self.base = 0;
+        self.data = Vec::new();
+        self.last = Vec::new();
+        self.last_is_data = true;
+        self.fetched = None;
+        self.tail_cursor = None;
     }
 
     /// Absolute offset of the first byte still kept.
@@ -86,18 +109,30 @@ impl View {
         if self.readers == 0 {
             if content != self.data || self.base != 0 {
                 self.base = 0;
-                self.data.clone_from(&content);
+                self.data = content;
                 self.changed = SystemTime::now();
             }
-        } else if content == self.last {
+            // The last fetch is the view itself: no second copy.
+            self.last = Vec::new();
+            self.last_is_data = true;
             return;
-        } else if let Some(extra) = content.strip_prefix(self.last.as_slice()) {
+        }
+        let last = if self.last_is_data {
+            self.data.as_slice()
+        } else {
+            self.last.as_slice()
+        };
+        if content == last {
+            return;
+        }
+        if let Some(extra) = content.strip_prefix(last) {
             let extra = extra.to_vec();
             self.push(&extra);
         } else {
-            self.push(&content.clone());
+            self.push(&content);
         }
         self.last = content;
+        self.last_is_data = false;
     }
 
     /// Merges a `TAIL` result of a stream node. With `overlap`, the result may repeat lines
@@ -220,5 +255,8 @@ mod tests {
         assert_eq!(v.base() % 100, 0);
         assert_eq!(v.slice(v.base(), 100), line.as_slice());
         assert_eq!(v.slice(v.end(), 10), b"");
+        assert!(v.held() <= VIEW_CAP);
+        v.forget();
+        assert_eq!((v.end(), v.held(), v.fetched), (0, 0, None));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use cohesix::Error;
 use cohesix_mount::{
-    CohFs, Fault, FsConfig, Kind, Namespace, OpenMode, TailCursor, ROOT, VIEW_CAP,
+    CohFs, Fault, FsConfig, Kind, Namespace, OpenMode, TailCursor, ROOT, VIEWS_BUDGET, VIEW_CAP,
 };
 
 /// A namespace of files given by path (directories implied), with scripted `TAIL` output
@@ -360,4 +360,27 @@ fn directories_list_allowed_names_with_their_types() {
     let e = f.readdir(gpu0, d, 2).unwrap();
     assert_eq!((e[0].name.as_str(), e[0].kind), ("info", Kind::File));
     f.releasedir(d);
+}
+
+#[test]
+fn all_views_together_stay_within_their_budget() {
+    let body = "v".repeat(60 * 1024);
+    let paths: Vec<String> = (0..320).map(|i| format!("/gpu/n{i:03}")).collect();
+    let files: Vec<(&str, &str)> = paths.iter().map(|p| (p.as_str(), body.as_str())).collect();
+    let f = fs(Scripted::with(&files));
+    let mut peak = 0;
+    for p in &paths {
+        let ino = walk(&f, p).unwrap();
+        let fh = f.open(ino, R).unwrap();
+        assert_eq!(f.read(ino, fh, 0, 128 * 1024).unwrap().len(), body.len());
+        f.release(ino, fh);
+        peak = peak.max(f.status().view_bytes);
+    }
+    assert!(peak > VIEWS_BUDGET / 2, "the views did fill up: {peak}");
+    assert!(peak <= VIEWS_BUDGET + 2 * body.len(), "{peak}");
+    // A dropped view is fetched again on its next use.
+    let first = walk(&f, &paths[0]).unwrap();
+    let fh = f.open(first, R).unwrap();
+    assert_eq!(f.read(first, fh, 0, 128 * 1024).unwrap().len(), body.len());
+    f.release(first, fh);
 }
