@@ -111,6 +111,9 @@ pub struct FsStatus {
     pub view_bytes: usize,
 }
 
+/// One fetch: the bytes, and for a `TAIL` the cursor state before and after it.
+type Fetched = (Vec<u8>, Option<(TailCursor, TailCursor)>);
+
 /// The filesystem.
 pub struct CohFs<N> {
     ns: N,
@@ -456,11 +459,7 @@ impl<N: Namespace> CohFs<N> {
     }
 
     /// Merges one fetch's outcome into `v`.
-    fn merge(
-        v: &mut View,
-        result: Result<(Vec<u8>, Option<(TailCursor, TailCursor)>), Error>,
-        epoch: u64,
-    ) -> Result<(), Fault> {
+    fn merge(v: &mut View, result: Result<Fetched, Error>, epoch: u64) -> Result<(), Fault> {
         match result {
             Ok((bytes, cursor)) => {
                 match cursor {
