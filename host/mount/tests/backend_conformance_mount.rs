@@ -50,7 +50,7 @@ pub(crate) async fn mount_backends(
         let mounted = mount(backend, MountOptions::new(&at)).unwrap();
         support::wait_mounted(&at);
         out.push((name, FilesystemBackend::new(&at).unwrap().into()));
-        keep.push(Box::new(mounted));
+        keep.push(Box::new(support::Guard(Some(mounted), at)));
     }
     keep.push(Box::new(sim));
     out

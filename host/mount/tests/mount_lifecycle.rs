@@ -59,6 +59,7 @@ fn a_backend_restart_mid_mount_recovers() {
     assert!(cohesix_mount::is_mounted(&at));
     m.unmount().unwrap();
     assert!(!cohesix_mount::is_mounted(&at));
+    let _ = std::fs::remove_dir(&at);
     drop(sim2);
 }
 
@@ -86,6 +87,7 @@ fn a_backend_lost_for_good_ends_the_mount_with_the_reason() {
     }
     assert!(started.elapsed() < Duration::from_secs(15));
     assert!(!cohesix_mount::is_mounted(&at), "no stale mount");
+    let _ = std::fs::remove_dir(&at);
 }
 
 #[test]
@@ -101,6 +103,7 @@ fn a_stop_request_and_an_outside_unmount_end_the_mount() {
     });
     assert_eq!(m.wait().unwrap(), Ended::Stopped("SIGTERM".into()));
     assert!(!cohesix_mount::is_mounted(&at));
+    let _ = std::fs::remove_dir(&at);
 
     let (m, at) = mount_at(mock(), "outside");
     let status = std::process::Command::new("fusermount3")
@@ -113,4 +116,5 @@ fn a_stop_request_and_an_outside_unmount_end_the_mount() {
     }
     assert_eq!(m.wait().unwrap(), Ended::Unmounted);
     assert!(!cohesix_mount::is_mounted(&at));
+    let _ = std::fs::remove_dir(&at);
 }

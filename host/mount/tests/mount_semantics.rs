@@ -33,6 +33,7 @@ fn each_backend(test: &str, f: impl Fn(&str, &Mounted<Backend>, &Path)) {
         f("mock", &m, &at);
         m.unmount().unwrap();
         assert!(!cohesix_mount::is_mounted(&at));
+        let _ = std::fs::remove_dir(&at);
     }
     {
         let sim = Sim::start();
@@ -40,6 +41,7 @@ fn each_backend(test: &str, f: impl Fn(&str, &Mounted<Backend>, &Path)) {
         f("tcp", &m, &at);
         m.unmount().unwrap();
         assert!(!cohesix_mount::is_mounted(&at));
+        let _ = std::fs::remove_dir(&at);
     }
 }
 
@@ -447,6 +449,7 @@ fn a_lost_acknowledgement_is_eio_and_counted_as_outcome_unknown() {
     let text = read(&log);
     assert_eq!(text.matches("lose-this-ack").count(), 1, "{text}");
     m.unmount().unwrap();
+    let _ = std::fs::remove_dir(&at);
 }
 
 /// A TCP proxy that forwards frames both ways; after forwarding a client frame containing

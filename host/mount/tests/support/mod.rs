@@ -123,3 +123,13 @@ pub fn wait_mounted(at: &Path) {
 pub fn errno(e: &std::io::Error) -> i32 {
     e.raw_os_error().unwrap_or(-1)
 }
+
+/// Unmounts (by dropping the mount) and removes the mount point, in that order.
+pub struct Guard(pub Option<Mounted<Backend>>, pub PathBuf);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        drop(self.0.take());
+        let _ = std::fs::remove_dir(&self.1);
+    }
+}
