@@ -2,6 +2,10 @@
 //! mock's mirror, as a `coh mount` of the same queen would look), and TCP to a simulator
 //! serving the same surface. Every operation must give the same result and the same kind of
 //! error on all three.
+//!
+//! Included as is by host/mount/tests/backend_conformance_mount.rs, whose build sets
+//! `cohesix_mount_suite`: the rig then also holds the filesystem backend over real FUSE
+//! mounts (`coh mount` of a TCP simulator and of the mock), held to the same results.
 
 use std::path::PathBuf;
 
@@ -16,6 +20,8 @@ struct Rig {
     backends: Vec<(&'static str, AnyBackend)>,
     _sim: SimHandle,
     _dir: PathBuf,
+    /// What the extra backends need alive (mounts, their queen).
+    _extra: Vec<Box<dyn std::any::Any + Send>>,
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
@@ -29,6 +35,7 @@ fn temp_dir(tag: &str) -> PathBuf {
     d
 }
 
+#[allow(unexpected_cfgs)]
 async fn rig(tag: &str) -> Rig {
     let dir = temp_dir(tag);
     let mirror = dir.join("mockfs");
@@ -48,14 +55,21 @@ async fn rig(tag: &str) -> Rig {
         Secret::new("conformance-token"),
     ))
     .unwrap();
+    #[allow(unused_mut)]
+    let mut backends: Vec<(&'static str, AnyBackend)> = vec![
+        ("mock", mock.into()),
+        ("filesystem", fs.into()),
+        ("tcp", tcp.into()),
+    ];
+    #[allow(unused_mut)]
+    let mut extra: Vec<Box<dyn std::any::Any + Send>> = Vec::new();
+    #[cfg(cohesix_mount_suite)]
+    backends.extend(crate::mount_backends(tag, &mut extra).await);
     Rig {
-        backends: vec![
-            ("mock", mock.into()),
-            ("filesystem", fs.into()),
-            ("tcp", tcp.into()),
-        ],
+        backends,
         _sim: sim,
         _dir: dir,
+        _extra: extra,
     }
 }
 

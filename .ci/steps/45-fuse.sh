@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# FUSE (`coh mount`, crate cohesix-mount): installs fuse3 (fusermount3: auto-unmount and
+# unprivileged unmounts), checks /dev/fuse, then runs the mount tests with CI=true, where a
+# missing FUSE fails them instead of skipping: the FilesystemBackend conformance suite over
+# real mounts, the mount semantics (mock and TCP), lifecycle (restart, lost backend),
+# `coh mount` against coh-queen (signals, kill -9, allow-other, lost ack) and the nine
+# playbooks through --mount-root. The final `cargo test --workspace` runs them again with
+# fuse3 in place. The benchmark is type-checked by clippy; run it by hand:
+#   cargo bench -p cohesix-mount --bench mount_vs_console
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if ! command -v fusermount3 >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fuse3 >/dev/null
+fi
+command -v fusermount3
+if [ ! -c /dev/fuse ]; then
+    echo "FAIL: /dev/fuse is missing on this CI machine"
+    exit 1
+fi
+
+export CI=true
+cargo test -p cohesix-mount
+cargo test -p cohesix-cli --test coh_mount --test coh_mount_playbooks
+
+# No mount may be left behind.
+if grep -q ' fuse.coh ' /proc/self/mountinfo; then
+    echo "FAIL: stale coh mounts:"
+    grep ' fuse.coh ' /proc/self/mountinfo
+    exit 1
+fi
