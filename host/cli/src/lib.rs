@@ -15,6 +15,7 @@
 
 pub mod coh;
 pub mod dist;
+#[cfg(feature = "gateway")]
 pub mod gateway;
 pub mod playbook;
 pub mod queen;

@@ -15,10 +15,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+#[cfg(feature = "mount")]
 use std::sync::mpsc;
+#[cfg(feature = "mount")]
 use std::time::Duration;
 
+#[cfg(feature = "mount")]
 use cohesix::blocking::Backend;
+#[cfg(feature = "mount")]
 use cohesix_mount::{mount, Ended, MountOptions, Stopper};
 
 use super::Transport;
@@ -49,6 +53,7 @@ fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 /// Starts a thread that turns SIGINT/SIGTERM into a stop of the mount; returns once the
 /// handlers are installed (so a signal during the mount is not lost) and the sender that
 /// hands it the mount's [`Stopper`].
+#[cfg(feature = "mount")]
 fn signals() -> Result<mpsc::Sender<Stopper>, String> {
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
     let (stop_tx, stop_rx) = mpsc::channel::<Stopper>();
@@ -94,7 +99,19 @@ fn signals() -> Result<mpsc::Sender<Stopper>, String> {
     Ok(stop_tx)
 }
 
+/// Runs `coh mount` (this build has no FUSE support: the `mount` feature is off).
+#[cfg(not(feature = "mount"))]
+#[must_use]
+pub fn run(_transport: &Transport, _args: &Args) -> ExitCode {
+    fail(
+        2,
+        "this coh was built without FUSE support (build cohesix-cli with its default \
+         features, or `--features mount`)",
+    )
+}
+
 /// Runs `coh mount`.
+#[cfg(feature = "mount")]
 #[must_use]
 pub fn run(transport: &Transport, args: &Args) -> ExitCode {
     let _ = tracing_subscriber::fmt()

@@ -253,6 +253,7 @@ async fn bench_ping(cli: &Cli, count: usize, pipeline: usize) -> Result<(), Stri
 }
 
 /// `--rest-url` / `--transport rest`: the shell over a hive-gateway (`shell::rest`).
+#[cfg(feature = "rest")]
 async fn rest_shell(cli: &Cli) -> Result<(), String> {
     let url = cli
         .rest_url
@@ -271,6 +272,16 @@ async fn rest_shell(cli: &Cli) -> Result<(), String> {
         cli.role.as_deref(),
     )
     .await
+}
+
+/// `--rest-url` in a build without the `rest` feature.
+#[cfg(not(feature = "rest"))]
+async fn rest_shell(_cli: &Cli) -> Result<(), String> {
+    Err(
+        "this cohsh was built without REST support (build cohesix-cli with its default \
+         features, or `--features rest`)"
+            .into(),
+    )
 }
 
 async fn shell(cli: &Cli) -> Result<(), String> {

@@ -23,6 +23,7 @@ pub mod cli;
 pub mod command;
 pub mod interactive;
 pub mod mint;
+#[cfg(feature = "rest")]
 pub mod rest;
 pub mod runner;
 pub mod script;
