@@ -50,7 +50,7 @@ is_root() { [ "$(id -u)" = "0" ]; }
 ensure_pkg() {
     command -v "$1" >/dev/null 2>&1 && return 0
     if is_root && command -v apt-get >/dev/null 2>&1; then
-        apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
     fi
     command -v "$1" >/dev/null 2>&1
 }
