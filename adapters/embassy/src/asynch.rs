@@ -60,9 +60,7 @@ impl<T, const RX: usize, const Q: usize, const W: usize, const E: usize> core::f
     for Client<'_, T, RX, Q, W, E>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Client")
-            .field("session", &self.d.session)
-            .finish_non_exhaustive()
+        self.d.fmt_client(f, "Client")
     }
 }
 

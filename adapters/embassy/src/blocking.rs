@@ -59,9 +59,7 @@ impl<T, C, const RX: usize, const Q: usize, const W: usize, const E: usize> core
     for BlockingClient<'_, T, C, RX, Q, W, E>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("BlockingClient")
-            .field("session", &self.d.session)
-            .finish_non_exhaustive()
+        self.d.fmt_client(f, "BlockingClient")
     }
 }
 

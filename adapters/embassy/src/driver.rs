@@ -102,6 +102,17 @@ impl<'b, const RX: usize, const Q: usize, const W: usize, const E: usize> Driver
         }
     }
 
+    /// `Debug` of a client named `name`: its session only (no buffers, no transport).
+    pub(crate) fn fmt_client(
+        &self,
+        f: &mut core::fmt::Formatter<'_>,
+        name: &str,
+    ) -> core::fmt::Result {
+        f.debug_struct(name)
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+
     /// Drains events to `f` and feeds buffered input, until `f` breaks or nothing is left.
     pub(crate) fn step<R>(
         &mut self,
