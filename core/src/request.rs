@@ -373,9 +373,8 @@ impl<S, R> Call<S, R> {
     }
 }
 
-/// Checks a free-text argument: 1..=max bytes of printable ASCII, no edge spaces.
-fn check_text(arg: Argument, s: &str, max: usize) -> Result<(), RequestError> {
-    let b = s.as_bytes();
+/// Checks an argument's length: 1..=max bytes.
+fn check_len(arg: Argument, b: &[u8], max: usize) -> Result<(), RequestError> {
     if b.is_empty() {
         return Err(RequestError::Empty(arg));
     }
@@ -386,6 +385,13 @@ fn check_text(arg: Argument, s: &str, max: usize) -> Result<(), RequestError> {
             max,
         });
     }
+    Ok(())
+}
+
+/// Checks a free-text argument: 1..=max bytes of printable ASCII, no edge spaces.
+fn check_text(arg: Argument, s: &str, max: usize) -> Result<(), RequestError> {
+    let b = s.as_bytes();
+    check_len(arg, b, max)?;
     if let Some(&byte) = b.iter().find(|&&c| !(0x20..=0x7E).contains(&c)) {
         return Err(RequestError::InvalidByte { arg, byte });
     }
@@ -398,16 +404,7 @@ fn check_text(arg: Argument, s: &str, max: usize) -> Result<(), RequestError> {
 /// Checks a single-token argument: 1..=max bytes of printable ASCII without spaces.
 fn check_token(arg: Argument, s: &str, max: usize) -> Result<(), RequestError> {
     let b = s.as_bytes();
-    if b.is_empty() {
-        return Err(RequestError::Empty(arg));
-    }
-    if b.len() > max {
-        return Err(RequestError::TooLong {
-            arg,
-            len: b.len(),
-            max,
-        });
-    }
+    check_len(arg, b, max)?;
     match b.iter().find(|&&c| !(0x21..=0x7E).contains(&c)) {
         Some(&byte) => Err(RequestError::InvalidByte { arg, byte }),
         None => Ok(()),
