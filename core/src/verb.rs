@@ -138,22 +138,52 @@ macro_rules! verb_table {
             $( $(#[$doc])* $name, )+
         }
 
+        // One `match` per column: a caller that reads one fact links only that column, not
+        // whole rows (what keeps the embedded footprint small).
         impl Verb {
+            /// The verb token as sent on the wire (uppercase).
+            pub const fn token(self) -> &'static str {
+                match self { $( Verb::$name => $token, )+ }
+            }
+
+            /// The label of this verb's ACK line (`OK|ERR <LABEL>`); `BI` acks as
+            /// `BOOTINFO`.
+            pub const fn ack_label(self) -> &'static str {
+                match self { $( Verb::$name => $label, )+ }
+            }
+
+            /// The Rust name of the verb, e.g. `NetTest` (what `Debug` prints).
+            pub const fn name(self) -> &'static str {
+                match self { $( Verb::$name => stringify!($name), )+ }
+            }
+
+            /// What follows the token.
+            pub const fn args(self) -> ArgShape {
+                match self { $( Verb::$name => ArgShape::$args, )+ }
+            }
+
+            /// How the queen answers.
+            pub const fn reply(self) -> ReplyShape {
+                match self { $( Verb::$name => ReplyShape::$reply, )+ }
+            }
+
+            /// What it does on the queen.
+            pub const fn effect(self) -> Effect {
+                match self { $( Verb::$name => Effect::$effect, )+ }
+            }
+
+            /// Who may send it.
+            pub const fn access(self) -> Access {
+                match self { $( Verb::$name => Access::$access, )+ }
+            }
+
             /// This verb's row of the table.
             pub const fn info(self) -> &'static VerbInfo {
                 match self {
-                    $(
-                        Verb::$name => &VerbInfo {
-                            verb: Verb::$name,
-                            name: stringify!($name),
-                            token: $token,
-                            ack_label: $label,
-                            args: ArgShape::$args,
-                            reply: ReplyShape::$reply,
-                            effect: Effect::$effect,
-                            access: Access::$access,
-                        },
-                    )+
+                    $( Verb::$name => {
+                        const ROW: VerbInfo = Verb::$name.row();
+                        &ROW
+                    } )+
                 }
             }
         }
@@ -162,7 +192,7 @@ macro_rules! verb_table {
         pub const ALL_VERBS: [Verb; VERB_COUNT] = [$( Verb::$name ),+];
 
         /// The verb table: one row per verb, in [`ALL_VERBS`] order.
-        pub const VERBS: [VerbInfo; VERB_COUNT] = [$( *Verb::$name.info() ),+];
+        pub const VERBS: [VerbInfo; VERB_COUNT] = [$( Verb::$name.row() ),+];
 
         /// How many verbs there are.
         pub const VERB_COUNT: usize = [$( stringify!($name) ),+].len();
@@ -212,52 +242,30 @@ verb_table! {
 }
 
 impl Verb {
-    /// The verb token as sent on the wire (uppercase).
-    pub const fn token(self) -> &'static str {
-        self.info().token
-    }
-
-    /// The label of this verb's ACK line (`OK|ERR <LABEL>`); `BI` acks as `BOOTINFO`.
-    pub const fn ack_label(self) -> &'static str {
-        self.info().ack_label
-    }
-
-    /// The Rust name of the verb, e.g. `NetTest` (what `Debug` prints).
-    pub const fn name(self) -> &'static str {
-        self.info().name
-    }
-
-    /// What follows the token.
-    pub const fn args(self) -> ArgShape {
-        self.info().args
-    }
-
-    /// How the queen answers.
-    pub const fn reply(self) -> ReplyShape {
-        self.info().reply
-    }
-
-    /// What it does on the queen.
-    pub const fn effect(self) -> Effect {
-        self.info().effect
-    }
-
-    /// Who may send it.
-    pub const fn access(self) -> Access {
-        self.info().access
+    /// This verb's row, built from the columns.
+    const fn row(self) -> VerbInfo {
+        VerbInfo {
+            verb: self,
+            name: self.name(),
+            token: self.token(),
+            ack_label: self.ack_label(),
+            args: self.args(),
+            reply: self.reply(),
+            effect: self.effect(),
+            access: self.access(),
+        }
     }
 
     /// The verb whose ACK carries `label` (exact, uppercase), if any.
     pub fn from_ack_label(label: &str) -> Option<Verb> {
-        VERBS.iter().find(|v| v.ack_label == label).map(|v| v.verb)
+        ALL_VERBS.into_iter().find(|v| v.ack_label() == label)
     }
 
     /// Parses a wire verb token, ASCII case-insensitively (`BI`, not `BOOTINFO`).
     pub fn from_token(token: &str) -> Option<Verb> {
-        VERBS
-            .iter()
-            .find(|v| v.token.eq_ignore_ascii_case(token))
-            .map(|v| v.verb)
+        ALL_VERBS
+            .into_iter()
+            .find(|v| v.token().eq_ignore_ascii_case(token))
     }
 
     /// Streams: `OK`, data lines, then `END` ([`ReplyShape::Stream`]).
