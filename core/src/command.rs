@@ -21,139 +21,20 @@ use cohesix_generated::console::{
 };
 
 use crate::frame::copy_prefix;
-use crate::request::{Argument, RedactedTicket, Verb};
+use crate::request::{Argument, Call, Verb};
 
-/// A console command as SRV's parser yields it. Slices borrow the caller's line buffer.
+/// A console command as SRV's parser yields it: a [`Call`] whose text arguments and role
+/// borrow the caller's line buffer (the role is the token as sent; SRV answers
+/// `invalid-role` later). [`parse_command`] never yields [`Call::Auth`].
 ///
 /// `Debug` redacts the ATTACH ticket; `defmt` prints the verb only.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Command<'a> {
-    /// `help`.
-    Help,
-    /// `bi`.
-    Bi,
-    /// `caps`.
-    Caps,
-    /// `mem`.
-    Mem,
-    /// `ping`.
-    Ping,
-    /// `test` (no argument).
-    Test,
-    /// `nettest`.
-    NetTest,
-    /// `netstats`.
-    NetStats,
-    /// `cachelog [n]`.
-    CacheLog {
-        /// Requested count.
-        count: Option<u16>,
-    },
-    /// `log`.
-    Log,
-    /// `tail <path>`.
-    Tail {
-        /// Path token (not validated beyond length).
-        path: &'a str,
-    },
-    /// `cat <path>`.
-    Cat {
-        /// Path token.
-        path: &'a str,
-    },
-    /// `ls <path>`.
-    Ls {
-        /// Path token.
-        path: &'a str,
-    },
-    /// `echo <path> <payload>`.
-    Echo {
-        /// Path token.
-        path: &'a str,
-        /// Rest of line after the path, leading whitespace removed.
-        payload: &'a str,
-    },
-    /// `attach <role> [<ticket>]`.
-    Attach {
-        /// Role token as sent (not validated; SRV answers `invalid-role` later).
-        role: &'a str,
-        /// Everything after the whitespace following the role (inner/leading extra
-        /// whitespace kept), `None` when empty.
-        ticket: Option<&'a str>,
-    },
-    /// `spawn <payload>`.
-    Spawn {
-        /// Whole remainder of the line.
-        payload: &'a str,
-    },
-    /// `kill <worker-id>`.
-    Kill {
-        /// Worker id token.
-        worker: &'a str,
-    },
-    /// `quit`.
-    Quit,
-}
-
-impl fmt::Debug for Command<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Command::Attach { role, ticket } => f
-                .debug_struct("Attach")
-                .field("role", role)
-                .field("ticket", &RedactedTicket(ticket.is_some()))
-                .finish(),
-            Command::CacheLog { count } => {
-                f.debug_struct("CacheLog").field("count", count).finish()
-            }
-            Command::Tail { path } => f.debug_struct("Tail").field("path", path).finish(),
-            Command::Cat { path } => f.debug_struct("Cat").field("path", path).finish(),
-            Command::Ls { path } => f.debug_struct("Ls").field("path", path).finish(),
-            Command::Echo { path, payload } => f
-                .debug_struct("Echo")
-                .field("path", path)
-                .field("payload", payload)
-                .finish(),
-            Command::Spawn { payload } => {
-                f.debug_struct("Spawn").field("payload", payload).finish()
-            }
-            Command::Kill { worker } => f.debug_struct("Kill").field("worker", worker).finish(),
-            other => f.write_str(crate::request::variant_name(other.verb())),
-        }
-    }
-}
+pub type Command<'a> = Call<&'a str, &'a str>;
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for Command<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         // Only the verb: an ATTACH ticket is a credential.
         defmt::write!(f, "Command({=str})", self.verb().token())
-    }
-}
-
-impl Command<'_> {
-    /// The verb of this command.
-    pub const fn verb(&self) -> Verb {
-        match self {
-            Command::Help => Verb::Help,
-            Command::Bi => Verb::Bi,
-            Command::Caps => Verb::Caps,
-            Command::Mem => Verb::Mem,
-            Command::Ping => Verb::Ping,
-            Command::Test => Verb::Test,
-            Command::NetTest => Verb::NetTest,
-            Command::NetStats => Verb::NetStats,
-            Command::CacheLog { .. } => Verb::CacheLog,
-            Command::Log => Verb::Log,
-            Command::Tail { .. } => Verb::Tail,
-            Command::Cat { .. } => Verb::Cat,
-            Command::Ls { .. } => Verb::Ls,
-            Command::Echo { .. } => Verb::Echo,
-            Command::Attach { .. } => Verb::Attach,
-            Command::Spawn { .. } => Verb::Spawn,
-            Command::Kill { .. } => Verb::Kill,
-            Command::Quit => Verb::Quit,
-        }
     }
 }
 

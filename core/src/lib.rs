@@ -18,7 +18,8 @@
 //! ```
 //!
 //! * [`frame`]: frame encoder and incremental decoder (spec §1).
-//! * [`request`]: verbs, checked request builders, wire-line rendering (spec §3.2).
+//! * [`verb`]: the verb table, every protocol fact about each console verb (spec §3.2).
+//! * [`request`]: checked request builders, wire-line rendering (spec §3.2).
 //! * [`path`]: client-side path validation (spec §5.1).
 //! * [`reply`]: ACK/END/text classification and `key=value` detail parsing (spec §3.3).
 //! * [`command`]: SRV-compatible console line parser (spec §1.4, §3.1).
@@ -51,3 +52,4 @@ pub mod request;
 pub mod role;
 pub mod session;
 pub mod ticket;
+pub mod verb;

@@ -171,6 +171,11 @@ impl fmt::Display for Ack<'_> {
     }
 }
 
+/// The end-of-stream marker: the line that closes a [`ReplyShape::Stream`] reply.
+///
+/// [`ReplyShape::Stream`]: crate::verb::ReplyShape::Stream
+pub const END: &str = "END";
+
 /// One received line, classified.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -186,7 +191,7 @@ pub enum Line<'a> {
 /// Classifies one received line (spec §3.3). Text keeps the untrimmed line.
 pub fn classify(line: &str) -> Line<'_> {
     let t = line.trim();
-    if t == "END" {
+    if t == END {
         return Line::End;
     }
     match parse_ack(t) {

@@ -1,4 +1,5 @@
-//! Typed console requests (spec §3.2): verbs, checked builders and wire-line rendering.
+//! Typed console requests (spec §3.2): checked builders and wire-line rendering. The verbs
+//! and their facts are the table in [`crate::verb`] (re-exported here).
 //!
 //! Every argument is checked against the `cohesix_generated::console` bounds **before**
 //! anything is sent, so an out-of-bounds request never reaches the queen. Lines are rendered
@@ -23,6 +24,9 @@ use crate::command::Command;
 use crate::frame::copy_prefix;
 use crate::path::{validate_path, PathError};
 use crate::role::Role;
+use crate::verb::ArgShape;
+
+pub use crate::verb::{Verb, ALL_VERBS};
 
 /// A request argument, named as the server names it in `ERR PARSE` details.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -140,182 +144,35 @@ impl fmt::Display for RequestError {
     }
 }
 
-/// A console verb.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Verb {
-    /// `AUTH` (transport authentication, pre-session).
-    Auth,
-    /// `ATTACH`.
-    Attach,
-    /// `PING`.
-    Ping,
-    /// `HELP`.
-    Help,
-    /// `BI` (acks as `BOOTINFO`).
-    Bi,
-    /// `CAPS`.
-    Caps,
-    /// `MEM`.
-    Mem,
-    /// `TEST`.
-    Test,
-    /// `NETTEST`.
-    NetTest,
-    /// `NETSTATS`.
-    NetStats,
-    /// `LOG`.
-    Log,
-    /// `CACHELOG`.
-    CacheLog,
-    /// `QUIT`.
-    Quit,
-    /// `TAIL`.
-    Tail,
-    /// `CAT`.
-    Cat,
-    /// `LS`.
-    Ls,
-    /// `ECHO`.
-    Echo,
-    /// `SPAWN`.
-    Spawn,
-    /// `KILL`.
-    Kill,
-}
-
-/// Every verb.
-pub const ALL_VERBS: [Verb; 19] = [
-    Verb::Auth,
-    Verb::Attach,
-    Verb::Ping,
-    Verb::Help,
-    Verb::Bi,
-    Verb::Caps,
-    Verb::Mem,
-    Verb::Test,
-    Verb::NetTest,
-    Verb::NetStats,
-    Verb::Log,
-    Verb::CacheLog,
-    Verb::Quit,
-    Verb::Tail,
-    Verb::Cat,
-    Verb::Ls,
-    Verb::Echo,
-    Verb::Spawn,
-    Verb::Kill,
-];
-
-impl Verb {
-    /// The verb token as sent on the wire (uppercase).
-    pub const fn token(self) -> &'static str {
-        match self {
-            Verb::Auth => "AUTH",
-            Verb::Attach => "ATTACH",
-            Verb::Ping => "PING",
-            Verb::Help => "HELP",
-            Verb::Bi => "BI",
-            Verb::Caps => "CAPS",
-            Verb::Mem => "MEM",
-            Verb::Test => "TEST",
-            Verb::NetTest => "NETTEST",
-            Verb::NetStats => "NETSTATS",
-            Verb::Log => "LOG",
-            Verb::CacheLog => "CACHELOG",
-            Verb::Quit => "QUIT",
-            Verb::Tail => "TAIL",
-            Verb::Cat => "CAT",
-            Verb::Ls => "LS",
-            Verb::Echo => "ECHO",
-            Verb::Spawn => "SPAWN",
-            Verb::Kill => "KILL",
-        }
-    }
-
-    /// The label of this verb's ACK line (`OK|ERR <LABEL>`); `BI` acks as `BOOTINFO`.
-    pub const fn ack_label(self) -> &'static str {
-        match self {
-            Verb::Bi => "BOOTINFO",
-            other => other.token(),
-        }
-    }
-
-    /// The verb whose ACK carries `label` (exact, uppercase), if any.
-    pub fn from_ack_label(label: &str) -> Option<Verb> {
-        ALL_VERBS.iter().copied().find(|v| v.ack_label() == label)
-    }
-
-    /// Parses a wire verb token, ASCII case-insensitively (`BI`, not `BOOTINFO`).
-    pub fn from_token(token: &str) -> Option<Verb> {
-        ALL_VERBS
-            .iter()
-            .copied()
-            .find(|v| v.token().eq_ignore_ascii_case(token))
-    }
-
-    /// Streams: `OK`, data lines, then `END` (`LS`, `CAT`, `TAIL`, `LOG`).
-    pub const fn is_stream(self) -> bool {
-        matches!(self, Verb::Ls | Verb::Cat | Verb::Tail | Verb::Log)
-    }
-
-    /// Multi-line replies that have no `END` marker (`HELP`, `BI`, `CAPS`, `MEM`, `NETSTATS`,
-    /// `CACHELOG`, `NETTEST`): the client can only delimit them by a follow-up `PING`.
-    pub const fn is_unterminated_multiline(self) -> bool {
-        matches!(
-            self,
-            Verb::Help
-                | Verb::Bi
-                | Verb::Caps
-                | Verb::Mem
-                | Verb::NetStats
-                | Verb::CacheLog
-                | Verb::NetTest
-        )
-    }
-
-    /// Reads without server-side effect, safe to re-send after a reconnect.
-    ///
-    /// `TAIL` is excluded (it advances a per-session cursor), as are `NETTEST` (triggers a
-    /// self-test), `TEST`, and every verb that changes state.
-    pub const fn is_idempotent_read(self) -> bool {
-        matches!(
-            self,
-            Verb::Ping
-                | Verb::Help
-                | Verb::Bi
-                | Verb::Caps
-                | Verb::Mem
-                | Verb::NetStats
-                | Verb::CacheLog
-                | Verb::Log
-                | Verb::Cat
-                | Verb::Ls
-        )
-    }
-}
-
-impl fmt::Display for Verb {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.token())
-    }
-}
-
-/// A typed console request. Build with the checked constructors (or check with
-/// [`validate`](Request::validate)); [`write_line`](Request::write_line) re-validates.
+/// One console request line: a verb and its arguments, generic over how the text arguments
+/// (`S`) and the ATTACH role (`R`) are held.
+///
+/// Two views share it, so their variants, [`verb`](Call::verb) and `Debug` are written once:
+///
+/// * [`Request`] (`Call<&str, Role>`): what a client sends, built with the checked
+///   constructors and rendered by [`write_line`](Call::write_line);
+/// * [`Command`] (`Call<&str, &str>`): what the server-side parser
+///   ([`crate::command::parse_command`]) yields, borrowing its line buffer; the role is the
+///   token as sent and nothing is validated beyond the parser's length bounds. The parser
+///   never yields [`Call::Auth`] (AUTH is not a console command).
+///
+/// `Debug` prints the verb's name and its arguments, except the secrets: the AUTH token and
+/// the ATTACH ticket print as `<redacted>`. `defmt` prints the verb only.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Request<'a> {
+pub enum Call<S, R> {
     /// `AUTH <token>`.
     Auth {
         /// Console token (secret; redacted in `Debug`).
-        token: &'a str,
+        token: S,
     },
     /// `ATTACH <role> [<ticket>]`.
     Attach {
         /// Role to attach as.
-        role: Role,
-        /// Normalised ticket text (secret; redacted in `Debug`).
-        ticket: Option<&'a str>,
+        role: R,
+        /// The ticket (secret; redacted in `Debug`): normalised text in a request; in a
+        /// parsed command everything after the whitespace following the role (inner and
+        /// leading extra whitespace kept), `None` when empty.
+        ticket: Option<S>,
     },
     /// `PING`.
     Ping,
@@ -327,7 +184,7 @@ pub enum Request<'a> {
     Caps,
     /// `MEM`.
     Mem,
-    /// `TEST`.
+    /// `TEST` (no argument).
     Test,
     /// `NETTEST`.
     NetTest,
@@ -345,39 +202,44 @@ pub enum Request<'a> {
     /// `TAIL <path>`.
     Tail {
         /// Path.
-        path: &'a str,
+        path: S,
     },
     /// `CAT <path>`.
     Cat {
         /// Path.
-        path: &'a str,
+        path: S,
     },
     /// `LS <path>`.
     Ls {
         /// Path.
-        path: &'a str,
+        path: S,
     },
     /// `ECHO <path> <payload>`.
     Echo {
         /// Path.
-        path: &'a str,
-        /// Payload, 1..=`MAX_ECHO_LEN` bytes.
-        payload: &'a str,
+        path: S,
+        /// Payload, 1..=`MAX_ECHO_LEN` bytes (in a parsed command: the rest of the line
+        /// after the path, leading whitespace removed).
+        payload: S,
     },
     /// `SPAWN <payload>`.
     Spawn {
-        /// Payload, 1..=`MAX_JSON_LEN` bytes.
-        payload: &'a str,
+        /// Payload, 1..=`MAX_JSON_LEN` bytes (the whole remainder of the line).
+        payload: S,
     },
     /// `KILL <worker-id>`.
     Kill {
         /// Worker id, 1..=`MAX_ID_LEN` bytes.
-        worker: &'a str,
+        worker: S,
     },
 }
 
+/// A typed console request. Build with the checked constructors (or check with
+/// [`validate`](Call::validate)); [`write_line`](Call::write_line) re-validates.
+pub type Request<'a> = Call<&'a str, Role>;
+
 /// `Debug` of an optional ticket: whether one is present, never its text.
-pub(crate) struct RedactedTicket(pub(crate) bool);
+struct RedactedTicket(bool);
 
 impl fmt::Debug for RedactedTicket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -385,35 +247,27 @@ impl fmt::Debug for RedactedTicket {
     }
 }
 
-impl fmt::Debug for Request<'_> {
+impl<S: fmt::Debug, R: fmt::Debug> fmt::Debug for Call<S, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Request::Auth { .. } => f
-                .debug_struct("Auth")
-                .field("token", &format_args!("<redacted>"))
-                .finish(),
-            Request::Attach { role, ticket } => f
-                .debug_struct("Attach")
-                .field("role", role)
-                .field("ticket", &RedactedTicket(ticket.is_some()))
-                .finish(),
-            Request::CacheLog { count } => {
-                f.debug_struct("CacheLog").field("count", count).finish()
-            }
-            Request::Tail { path } => f.debug_struct("Tail").field("path", path).finish(),
-            Request::Cat { path } => f.debug_struct("Cat").field("path", path).finish(),
-            Request::Ls { path } => f.debug_struct("Ls").field("path", path).finish(),
-            Request::Echo { path, payload } => f
-                .debug_struct("Echo")
-                .field("path", path)
-                .field("payload", payload)
-                .finish(),
-            Request::Spawn { payload } => {
-                f.debug_struct("Spawn").field("payload", payload).finish()
-            }
-            Request::Kill { worker } => f.debug_struct("Kill").field("worker", worker).finish(),
-            other => f.write_str(variant_name(other.verb())),
+        let name = self.verb().name();
+        if self.verb().args() == ArgShape::None {
+            return f.write_str(name);
         }
+        let mut s = f.debug_struct(name);
+        match self {
+            Call::Auth { .. } => s.field("token", &format_args!("<redacted>")),
+            Call::Attach { role, ticket } => s
+                .field("role", role)
+                .field("ticket", &RedactedTicket(ticket.is_some())),
+            Call::CacheLog { count } => s.field("count", count),
+            Call::Tail { path } | Call::Cat { path } | Call::Ls { path } => s.field("path", path),
+            Call::Echo { path, payload } => s.field("path", path).field("payload", payload),
+            Call::Spawn { payload } => s.field("payload", payload),
+            Call::Kill { worker } => s.field("worker", worker),
+            // No arguments: printed above.
+            _ => &mut s,
+        };
+        s.finish()
     }
 }
 
@@ -425,33 +279,102 @@ impl defmt::Format for Request<'_> {
     }
 }
 
-pub(crate) const fn variant_name(v: Verb) -> &'static str {
-    match v {
-        Verb::Auth => "Auth",
-        Verb::Attach => "Attach",
-        Verb::Ping => "Ping",
-        Verb::Help => "Help",
-        Verb::Bi => "Bi",
-        Verb::Caps => "Caps",
-        Verb::Mem => "Mem",
-        Verb::Test => "Test",
-        Verb::NetTest => "NetTest",
-        Verb::NetStats => "NetStats",
-        Verb::Log => "Log",
-        Verb::CacheLog => "CacheLog",
-        Verb::Quit => "Quit",
-        Verb::Tail => "Tail",
-        Verb::Cat => "Cat",
-        Verb::Ls => "Ls",
-        Verb::Echo => "Echo",
-        Verb::Spawn => "Spawn",
-        Verb::Kill => "Kill",
+impl<S, R> Call<S, R> {
+    /// The verb of this request.
+    pub const fn verb(&self) -> Verb {
+        match self {
+            Call::Auth { .. } => Verb::Auth,
+            Call::Attach { .. } => Verb::Attach,
+            Call::Ping => Verb::Ping,
+            Call::Help => Verb::Help,
+            Call::Bi => Verb::Bi,
+            Call::Caps => Verb::Caps,
+            Call::Mem => Verb::Mem,
+            Call::Test => Verb::Test,
+            Call::NetTest => Verb::NetTest,
+            Call::NetStats => Verb::NetStats,
+            Call::Log => Verb::Log,
+            Call::CacheLog { .. } => Verb::CacheLog,
+            Call::Quit => Verb::Quit,
+            Call::Tail { .. } => Verb::Tail,
+            Call::Cat { .. } => Verb::Cat,
+            Call::Ls { .. } => Verb::Ls,
+            Call::Echo { .. } => Verb::Echo,
+            Call::Spawn { .. } => Verb::Spawn,
+            Call::Kill { .. } => Verb::Kill,
+        }
+    }
+
+    /// The same request with its text arguments passed through `text` and its role through
+    /// `role`, e.g. to own the strings (`|s| s.to_string()`) or to borrow them back
+    /// (`String::as_str`). Nothing is validated.
+    pub fn map<'s, S2, R2>(
+        &'s self,
+        mut text: impl FnMut(&'s S) -> S2,
+        role: impl FnOnce(&'s R) -> R2,
+    ) -> Call<S2, R2> {
+        match self {
+            Call::Auth { token } => Call::Auth { token: text(token) },
+            Call::Attach { role: r, ticket } => Call::Attach {
+                role: role(r),
+                ticket: ticket.as_ref().map(text),
+            },
+            Call::Ping => Call::Ping,
+            Call::Help => Call::Help,
+            Call::Bi => Call::Bi,
+            Call::Caps => Call::Caps,
+            Call::Mem => Call::Mem,
+            Call::Test => Call::Test,
+            Call::NetTest => Call::NetTest,
+            Call::NetStats => Call::NetStats,
+            Call::Log => Call::Log,
+            Call::CacheLog { count } => Call::CacheLog { count: *count },
+            Call::Quit => Call::Quit,
+            Call::Tail { path } => Call::Tail { path: text(path) },
+            Call::Cat { path } => Call::Cat { path: text(path) },
+            Call::Ls { path } => Call::Ls { path: text(path) },
+            Call::Echo { path, payload } => Call::Echo {
+                path: text(path),
+                payload: text(payload),
+            },
+            Call::Spawn { payload } => Call::Spawn {
+                payload: text(payload),
+            },
+            Call::Kill { worker } => Call::Kill {
+                worker: text(worker),
+            },
+        }
+    }
+
+    /// The request of a verb that takes no arguments ([`ArgShape::None`]: `PING`, `BI`,
+    /// `QUIT`, ...); `None` for every other verb.
+    pub const fn without_args(verb: Verb) -> Option<Self> {
+        Some(match verb {
+            Verb::Ping => Call::Ping,
+            Verb::Help => Call::Help,
+            Verb::Bi => Call::Bi,
+            Verb::Caps => Call::Caps,
+            Verb::Mem => Call::Mem,
+            Verb::Test => Call::Test,
+            Verb::NetTest => Call::NetTest,
+            Verb::NetStats => Call::NetStats,
+            Verb::Log => Call::Log,
+            Verb::Quit => Call::Quit,
+            Verb::Auth
+            | Verb::Attach
+            | Verb::CacheLog
+            | Verb::Tail
+            | Verb::Cat
+            | Verb::Ls
+            | Verb::Echo
+            | Verb::Spawn
+            | Verb::Kill => return None,
+        })
     }
 }
 
-/// Checks a free-text argument: 1..=max bytes of printable ASCII, no edge spaces.
-fn check_text(arg: Argument, s: &str, max: usize) -> Result<(), RequestError> {
-    let b = s.as_bytes();
+/// Checks an argument's length: 1..=max bytes.
+fn check_len(arg: Argument, b: &[u8], max: usize) -> Result<(), RequestError> {
     if b.is_empty() {
         return Err(RequestError::Empty(arg));
     }
@@ -462,6 +385,13 @@ fn check_text(arg: Argument, s: &str, max: usize) -> Result<(), RequestError> {
             max,
         });
     }
+    Ok(())
+}
+
+/// Checks a free-text argument: 1..=max bytes of printable ASCII, no edge spaces.
+fn check_text(arg: Argument, s: &str, max: usize) -> Result<(), RequestError> {
+    let b = s.as_bytes();
+    check_len(arg, b, max)?;
     if let Some(&byte) = b.iter().find(|&&c| !(0x20..=0x7E).contains(&c)) {
         return Err(RequestError::InvalidByte { arg, byte });
     }
@@ -474,16 +404,7 @@ fn check_text(arg: Argument, s: &str, max: usize) -> Result<(), RequestError> {
 /// Checks a single-token argument: 1..=max bytes of printable ASCII without spaces.
 fn check_token(arg: Argument, s: &str, max: usize) -> Result<(), RequestError> {
     let b = s.as_bytes();
-    if b.is_empty() {
-        return Err(RequestError::Empty(arg));
-    }
-    if b.len() > max {
-        return Err(RequestError::TooLong {
-            arg,
-            len: b.len(),
-            max,
-        });
-    }
+    check_len(arg, b, max)?;
     match b.iter().find(|&&c| !(0x21..=0x7E).contains(&c)) {
         Some(&byte) => Err(RequestError::InvalidByte { arg, byte }),
         None => Ok(()),
@@ -514,31 +435,6 @@ impl Out<'_> {
 }
 
 impl<'a> Request<'a> {
-    /// The verb of this request.
-    pub const fn verb(&self) -> Verb {
-        match self {
-            Request::Auth { .. } => Verb::Auth,
-            Request::Attach { .. } => Verb::Attach,
-            Request::Ping => Verb::Ping,
-            Request::Help => Verb::Help,
-            Request::Bi => Verb::Bi,
-            Request::Caps => Verb::Caps,
-            Request::Mem => Verb::Mem,
-            Request::Test => Verb::Test,
-            Request::NetTest => Verb::NetTest,
-            Request::NetStats => Verb::NetStats,
-            Request::Log => Verb::Log,
-            Request::CacheLog { .. } => Verb::CacheLog,
-            Request::Quit => Verb::Quit,
-            Request::Tail { .. } => Verb::Tail,
-            Request::Cat { .. } => Verb::Cat,
-            Request::Ls { .. } => Verb::Ls,
-            Request::Echo { .. } => Verb::Echo,
-            Request::Spawn { .. } => Verb::Spawn,
-            Request::Kill { .. } => Verb::Kill,
-        }
-    }
-
     /// Checks every argument against the console bounds (spec §3.2, §5.1).
     pub fn validate(&self) -> Result<(), RequestError> {
         match *self {
@@ -655,30 +551,10 @@ impl<'a> Request<'a> {
     /// What the server-side parser ([`crate::command::parse_command`]) yields for this
     /// request's line; `None` for `AUTH`, which is not a console command.
     pub fn to_command(&self) -> Option<Command<'a>> {
-        Some(match *self {
-            Request::Auth { .. } => return None,
-            Request::Attach { role, ticket } => Command::Attach {
-                role: role.label(),
-                ticket,
-            },
-            Request::Ping => Command::Ping,
-            Request::Help => Command::Help,
-            Request::Bi => Command::Bi,
-            Request::Caps => Command::Caps,
-            Request::Mem => Command::Mem,
-            Request::Test => Command::Test,
-            Request::NetTest => Command::NetTest,
-            Request::NetStats => Command::NetStats,
-            Request::Log => Command::Log,
-            Request::CacheLog { count } => Command::CacheLog { count },
-            Request::Quit => Command::Quit,
-            Request::Tail { path } => Command::Tail { path },
-            Request::Cat { path } => Command::Cat { path },
-            Request::Ls { path } => Command::Ls { path },
-            Request::Echo { path, payload } => Command::Echo { path, payload },
-            Request::Spawn { payload } => Command::Spawn { payload },
-            Request::Kill { worker } => Command::Kill { worker },
-        })
+        match self {
+            Request::Auth { .. } => None,
+            other => Some(other.map(|s| *s, |role| role.label())),
+        }
     }
 
     fn checked(self) -> Result<Self, RequestError> {

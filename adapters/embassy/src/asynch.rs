@@ -23,7 +23,7 @@ use embassy_futures::select::{select, Either};
 use embassy_time::{Instant, Timer};
 use embedded_io_async::{Read, Write};
 
-use crate::driver::{Buffers, Driver, DEFAULT_RX_LEN};
+use crate::driver::{until_attached, until_completed, Buffers, Driver, DEFAULT_RX_LEN};
 use crate::error::Error;
 use crate::fmt::{log_debug, log_warn};
 use crate::reply::Reply;
@@ -60,9 +60,7 @@ impl<T, const RX: usize, const Q: usize, const W: usize, const E: usize> core::f
     for Client<'_, T, RX, Q, W, E>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Client")
-            .field("session", &self.d.session)
-            .finish_non_exhaustive()
+        self.d.fmt_client(f, "Client")
     }
 }
 
@@ -231,12 +229,7 @@ impl<'b, T: Read + Write, const RX: usize, const Q: usize, const W: usize, const
     ///
     /// Cancel-safe (see the [module docs](self)).
     pub async fn connect(&mut self, deadline: Instant) -> Result<Role, Error<T::Error>> {
-        self.drive(deadline, |ev| match ev {
-            Event::Attached { role } => ControlFlow::Break(Ok(role)),
-            Event::Closed { error } => ControlFlow::Break(Err(Error::Closed(error))),
-            _ => ControlFlow::Continue(()),
-        })
-        .await?
+        self.drive(deadline, until_attached).await?
     }
 
     /// Sends `request` and drives the session until it completes; data lines go to
@@ -261,15 +254,7 @@ impl<'b, T: Read + Write, const RX: usize, const Q: usize, const W: usize, const
         deadline: Instant,
         on_line: &mut impl FnMut(&str),
     ) -> Result<Reply, Error<T::Error>> {
-        self.drive(deadline, |ev| match ev {
-            Event::Data { id: i, line, .. } if i == id => {
-                on_line(line);
-                ControlFlow::Continue(())
-            }
-            Event::Completed(c) if c.id == id => ControlFlow::Break(Reply::from_completion(&c)),
-            _ => ControlFlow::Continue(()),
-        })
-        .await
+        self.drive(deadline, until_completed(id, on_line)).await
     }
 
     /// `PING` round trip.

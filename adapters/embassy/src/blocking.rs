@@ -14,7 +14,7 @@ use cohesix_core::session::{
 };
 use embedded_io::{Read, ReadReady, Write, WriteReady};
 
-use crate::driver::{Buffers, Driver, DEFAULT_RX_LEN};
+use crate::driver::{until_attached, until_completed, Buffers, Driver, DEFAULT_RX_LEN};
 use crate::error::Error;
 use crate::reply::Reply;
 
@@ -59,9 +59,7 @@ impl<T, C, const RX: usize, const Q: usize, const W: usize, const E: usize> core
     for BlockingClient<'_, T, C, RX, Q, W, E>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("BlockingClient")
-            .field("session", &self.d.session)
-            .finish_non_exhaustive()
+        self.d.fmt_client(f, "BlockingClient")
     }
 }
 
@@ -202,11 +200,7 @@ where
 
     /// Blocks until attached (or `deadline_ms`).
     pub fn connect(&mut self, deadline_ms: u64) -> Result<Role, Error<T::Error>> {
-        self.run_until(deadline_ms, |ev| match ev {
-            Event::Attached { role } => ControlFlow::Break(Ok(role)),
-            Event::Closed { error } => ControlFlow::Break(Err(Error::Closed(error))),
-            _ => ControlFlow::Continue(()),
-        })?
+        self.run_until(deadline_ms, until_attached)?
     }
 
     /// Sends `request` and blocks until it completes (or `deadline_ms`).
@@ -217,13 +211,6 @@ where
         mut on_line: impl FnMut(&str),
     ) -> Result<Reply, Error<T::Error>> {
         let id = self.d.session.send(request)?;
-        self.run_until(deadline_ms, |ev| match ev {
-            Event::Data { id: i, line, .. } if i == id => {
-                on_line(line);
-                ControlFlow::Continue(())
-            }
-            Event::Completed(c) if c.id == id => ControlFlow::Break(Reply::from_completion(&c)),
-            _ => ControlFlow::Continue(()),
-        })
+        self.run_until(deadline_ms, until_completed(id, &mut on_line))
     }
 }

@@ -7,10 +7,14 @@
 
 use core::ops::ControlFlow;
 
+use cohesix_core::role::Role;
 use cohesix_core::session::{
-    Event, Session, SessionError, State, MAX_PENDING_EVENTS, MAX_QUEUED, MAX_WIRE_FRAMES,
-    TRANSMIT_BUF_LEN,
+    Event, RequestId, Session, SessionError, State, MAX_PENDING_EVENTS, MAX_QUEUED,
+    MAX_WIRE_FRAMES, TRANSMIT_BUF_LEN,
 };
+
+use crate::error::Error;
+use crate::reply::Reply;
 
 /// Default receive window: one maximal console frame.
 pub const DEFAULT_RX_LEN: usize = TRANSMIT_BUF_LEN;
@@ -36,6 +40,32 @@ impl<const RX: usize> Buffers<RX> {
 impl<const RX: usize> Default for Buffers<RX> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The events both clients' `connect` waits for: breaks with the role the queen confirmed,
+/// or with the close that came instead.
+pub(crate) fn until_attached<TE>(ev: Event<'_>) -> ControlFlow<Result<Role, Error<TE>>> {
+    match ev {
+        Event::Attached { role } => ControlFlow::Break(Ok(role)),
+        Event::Closed { error } => ControlFlow::Break(Err(Error::Closed(error))),
+        _ => ControlFlow::Continue(()),
+    }
+}
+
+/// The events both clients' `request` waits for: request `id`'s data lines go to `on_line`;
+/// breaks with its reply once it completed.
+pub(crate) fn until_completed<'f, F: FnMut(&str)>(
+    id: RequestId,
+    on_line: &'f mut F,
+) -> impl FnMut(Event<'_>) -> ControlFlow<Reply> + 'f {
+    move |ev| match ev {
+        Event::Data { id: i, line, .. } if i == id => {
+            on_line(line);
+            ControlFlow::Continue(())
+        }
+        Event::Completed(c) if c.id == id => ControlFlow::Break(Reply::from_completion(&c)),
+        _ => ControlFlow::Continue(()),
     }
 }
 
@@ -70,6 +100,17 @@ impl<'b, const RX: usize, const Q: usize, const W: usize, const E: usize> Driver
             tx_len: 0,
             closed: None,
         }
+    }
+
+    /// `Debug` of a client named `name`: its session only (no buffers, no transport).
+    pub(crate) fn fmt_client(
+        &self,
+        f: &mut core::fmt::Formatter<'_>,
+        name: &str,
+    ) -> core::fmt::Result {
+        f.debug_struct(name)
+            .field("session", &self.session)
+            .finish_non_exhaustive()
     }
 
     /// Drains events to `f` and feeds buffered input, until `f` breaks or nothing is left.

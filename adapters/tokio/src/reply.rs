@@ -13,6 +13,7 @@
 use core::fmt;
 
 use cohesix_core::reply::{classify, Ack as CoreAck, Line, Status};
+use cohesix_core::request::Verb;
 
 /// Status of an acknowledgement line (`OK` or `ERR`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -293,7 +294,7 @@ impl Reply {
     /// /log/queen.log` that way).
     #[must_use]
     pub fn body(&self) -> Vec<String> {
-        if self.lines.is_empty() && self.ack.label() == "CAT" {
+        if self.lines.is_empty() && self.ack.label() == Verb::Cat.ack_label() {
             if let Some(preview) = self.ack.field("data") {
                 return vec![preview.to_owned()];
             }

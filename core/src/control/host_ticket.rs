@@ -11,6 +11,7 @@
 //! [`MAX_ARGS`] entries, keys are identifier tokens, no key twice). The 0.9 client has no
 //! action allowlist; [`ACTION_ALLOWLIST`] is the manifest's list, for callers that want one.
 
+use cohesix_generated::ecosystem::host::tickets;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
@@ -19,29 +20,12 @@ use super::json::{self, Members};
 use super::token::{check_id, check_path, check_positive, check_token, MAX_ACTION_LEN};
 use super::{paths, ControlLine};
 
-/// Schema tag of ticket requests.
-pub const HOST_TICKET_SCHEMA: &str = "host-ticket/v1";
+/// Schema tag of ticket requests (`ecosystem.host.tickets.request_schema`).
+pub const HOST_TICKET_SCHEMA: &str = tickets::REQUEST_SCHEMA;
 /// Most `args` entries a ticket carries.
 pub const MAX_ARGS: usize = 8;
-/// The manifest's `ecosystem.host.tickets.action_allowlist` (0.9).
-pub const ACTION_ALLOWLIST: [&str; 16] = [
-    "gpu.lease.grant",
-    "gpu.lease.renew",
-    "gpu.lease.release",
-    "peft.import",
-    "peft.activate",
-    "peft.rollback",
-    "systemd.start",
-    "systemd.stop",
-    "systemd.restart",
-    "systemd.status-check",
-    "docker.restart",
-    "docker.stop",
-    "docker.status-check",
-    "k8s.cordon",
-    "k8s.drain",
-    "k8s.lease.sync",
-];
+/// The manifest's `ecosystem.host.tickets.action_allowlist`.
+pub const ACTION_ALLOWLIST: &[&str] = tickets::ACTION_ALLOWLIST;
 
 /// One `args` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -75,29 +75,31 @@ pub trait ControlLine {
     fn encode(&self, out: &mut [u8]) -> Result<usize, ControlError>;
 }
 
-/// Control file paths and per-line limits (0.9 manifest defaults; not yet emitted by
-/// `cohesix_generated`).
+/// Control file paths and per-line limits, as `cohesix_generated` emits them from the
+/// manifest.
 pub mod paths {
-    /// `paths.queen_schedule_ctl`.
-    pub const SCHEDULE_CTL: &str = "/queen/schedule/ctl";
+    use cohesix_generated as g;
+
+    /// `client_paths.queen_schedule_ctl`.
+    pub const SCHEDULE_CTL: &str = g::paths::QUEEN_SCHEDULE_CTL;
     /// `control_plane.schedule.ctl_max_bytes`.
-    pub const SCHEDULE_CTL_MAX_BYTES: usize = 8192;
-    /// `paths.queen_lease_ctl`.
-    pub const LEASE_CTL: &str = "/queen/lease/ctl";
+    pub const SCHEDULE_CTL_MAX_BYTES: usize = g::control_plane::schedule::CTL_MAX_BYTES;
+    /// `client_paths.queen_lease_ctl`.
+    pub const LEASE_CTL: &str = g::paths::QUEEN_LEASE_CTL;
     /// `control_plane.lease.ctl_max_bytes`.
-    pub const LEASE_CTL_MAX_BYTES: usize = 8192;
-    /// `paths.queen_export_ctl`.
-    pub const EXPORT_CTL: &str = "/queen/export/ctl";
+    pub const LEASE_CTL_MAX_BYTES: usize = g::control_plane::lease::CTL_MAX_BYTES;
+    /// `client_paths.queen_export_ctl`.
+    pub const EXPORT_CTL: &str = g::paths::QUEEN_EXPORT_CTL;
     /// `control_plane.export.ctl_max_bytes`.
-    pub const EXPORT_CTL_MAX_BYTES: usize = 2048;
-    /// The approval queue (hard-coded upstream).
-    pub const ACTIONS_QUEUE: &str = "/actions/queue";
-    /// Per-line limit of the approval queue (hard-coded upstream).
-    pub const ACTIONS_QUEUE_MAX_BYTES: usize = 2048;
-    /// `paths.host_tickets_spec` (upstream fallback).
-    pub const HOST_TICKETS_SPEC: &str = "/host/tickets/spec";
-    /// `host_tickets.max_line_bytes` (upstream fallback).
-    pub const HOST_TICKETS_MAX_LINE_BYTES: usize = 2048;
+    pub const EXPORT_CTL_MAX_BYTES: usize = g::control_plane::export::CTL_MAX_BYTES;
+    /// The approval queue (a compiler constant upstream).
+    pub const ACTIONS_QUEUE: &str = g::actions::QUEUE;
+    /// Per-line limit of the approval queue (a compiler constant upstream).
+    pub const ACTIONS_QUEUE_MAX_BYTES: usize = g::actions::MAX_LINE_BYTES;
+    /// Host ticket requests (`<ecosystem.host.mount_at>/tickets/spec`).
+    pub const HOST_TICKETS_SPEC: &str = g::paths::HOST_TICKETS_SPEC;
+    /// `ecosystem.host.tickets.max_line_bytes`.
+    pub const HOST_TICKETS_MAX_LINE_BYTES: usize = g::ecosystem::host::tickets::MAX_LINE_BYTES;
     /// `/queen/ctl` lines: the console's SPAWN JSON bound plus the newline.
-    pub const QUEEN_CTL_MAX_BYTES: usize = cohesix_generated::console::MAX_JSON_LEN + 1;
+    pub const QUEEN_CTL_MAX_BYTES: usize = g::console::MAX_JSON_LEN + 1;
 }

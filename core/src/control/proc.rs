@@ -19,18 +19,23 @@ use core::fmt;
 use super::error::ControlError;
 use super::json::Writer;
 
-/// Node paths and read bounds (manifest `observability.proc_*`, 0.9 defaults).
+/// Node paths and read bounds (the bounds are the manifest's `observability.proc_*`, as
+/// `cohesix_generated` emits them).
 pub mod nodes {
-    /// `/proc/schedule/summary`, read bound 128 bytes.
-    pub const SCHEDULE_SUMMARY: (&str, usize) = ("/proc/schedule/summary", 128);
-    /// `/proc/schedule/queue`, read bound 256 bytes.
-    pub const SCHEDULE_QUEUE: (&str, usize) = ("/proc/schedule/queue", 256);
-    /// `/proc/lease/summary`, read bound 160 bytes.
-    pub const LEASE_SUMMARY: (&str, usize) = ("/proc/lease/summary", 160);
-    /// `/proc/lease/active`, read bound 256 bytes.
-    pub const LEASE_ACTIVE: (&str, usize) = ("/proc/lease/active", 256);
-    /// `/proc/lease/preemptions`, read bound 256 bytes.
-    pub const LEASE_PREEMPTIONS: (&str, usize) = ("/proc/lease/preemptions", 256);
+    use cohesix_generated::observability::{proc_lease, proc_schedule};
+
+    /// `/proc/schedule/summary` and its read bound.
+    pub const SCHEDULE_SUMMARY: (&str, usize) =
+        ("/proc/schedule/summary", proc_schedule::SUMMARY_BYTES);
+    /// `/proc/schedule/queue` and its read bound.
+    pub const SCHEDULE_QUEUE: (&str, usize) = ("/proc/schedule/queue", proc_schedule::QUEUE_BYTES);
+    /// `/proc/lease/summary` and its read bound.
+    pub const LEASE_SUMMARY: (&str, usize) = ("/proc/lease/summary", proc_lease::SUMMARY_BYTES);
+    /// `/proc/lease/active` and its read bound.
+    pub const LEASE_ACTIVE: (&str, usize) = ("/proc/lease/active", proc_lease::ACTIVE_BYTES);
+    /// `/proc/lease/preemptions` and its read bound.
+    pub const LEASE_PREEMPTIONS: (&str, usize) =
+        ("/proc/lease/preemptions", proc_lease::PREEMPTIONS_BYTES);
 }
 
 /// The lines of a `/proc` node as the snapshot reads them: split on `\n`, trimmed, empty

@@ -35,6 +35,7 @@
 use crate::reply::{Ack, Line, Status};
 use crate::request::Verb;
 use crate::role::Role;
+use crate::verb::ReplyShape;
 
 use super::error::{AttachError, SessionError};
 use super::machine::{Done, Entry, Kind, Machine, Pending, Phase, FENCE_QUIET_MS};
@@ -302,7 +303,7 @@ impl<const Q: usize, const W: usize, const E: usize> Machine<Q, W, E> {
                     m.acked = true;
                 }
                 self.push_event(Pending::Ack(id, e.verb));
-                if e.verb == Verb::Ping && !e.pong {
+                if e.verb.reply() == ReplyShape::Pong && !e.pong {
                     self.owe_pong(e.seq);
                 }
                 if !e.verb.is_stream() && !e.fenced {
@@ -392,7 +393,7 @@ impl<const Q: usize, const W: usize, const E: usize> Machine<Q, W, E> {
                 if let Some(m) = self
                     .wire
                     .iter_mut()
-                    .find(|e| e.verb == Verb::Ping && !e.acked && !e.pong)
+                    .find(|e| e.verb.reply() == ReplyShape::Pong && !e.acked && !e.pong)
                 {
                     m.pong = true;
                     return true;

@@ -320,7 +320,7 @@ impl<const Q: usize, const W: usize, const E: usize> Machine<Q, W, E> {
             return Err(SessionError::InvalidState);
         }
         let verb = req.verb();
-        if matches!(verb, Verb::Auth | Verb::Attach | Verb::Quit) {
+        if verb.is_session_verb() {
             return Err(SessionError::ReservedVerb);
         }
         let mut line = [0u8; MAX_LINE_LEN];
@@ -361,11 +361,6 @@ impl<const Q: usize, const W: usize, const E: usize> Machine<Q, W, E> {
                 .len()
                 .checked_add(frames)
                 .is_some_and(|n| n <= cap && n <= W)
-    }
-
-    /// Cost in frames of sending `verb` (its PING fence included).
-    pub(super) fn needs_fence(verb: Verb) -> bool {
-        verb.is_unterminated_multiline() || matches!(verb, Verb::Spawn | Verb::Kill)
     }
 
     fn push_wire(&mut self, now: u64, kind: Kind, verb: Verb, fenced: bool) -> bool {
@@ -440,7 +435,7 @@ impl<const Q: usize, const W: usize, const E: usize> Machine<Q, W, E> {
             return Some(n);
         }
         if let Some(front) = self.queue.front() {
-            let fenced = Self::needs_fence(front.verb);
+            let fenced = front.verb.needs_fence();
             if !self.room_for(if fenced { 2 } else { 1 }) {
                 return None;
             }

@@ -19,6 +19,7 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 
+use cohesix_core::request::Verb;
 use cohesix_core::session::{RequestId, SessionError, MAX_QUEUED};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, Duration, Instant};
@@ -345,7 +346,7 @@ impl<C: Connector> Driver<C> {
                 self.pump
                     .attach_refusal
                     .take()
-                    .unwrap_or_else(|| Ack::synthetic(AckStatus::Err, "ATTACH")),
+                    .unwrap_or_else(|| Ack::synthetic(AckStatus::Err, Verb::Attach.ack_label())),
             ),
             Some(SessionError::TimedOut) => ClientError::Timeout {
                 op: if self.pump.authenticated {

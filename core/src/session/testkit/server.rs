@@ -7,8 +7,10 @@ use heapless::{Deque, String};
 
 use crate::attach_guard::{AttachGuard, GuardVerdict};
 use crate::frame::{encode_frame_raw, FrameDecoder};
+use crate::reply::END;
 use crate::role::Role;
 use crate::ticket::{self, TicketKey, MAX_PAYLOAD_LEN};
+use crate::verb::{Access, Verb};
 
 use crate::session::TRANSMIT_BUF_LEN;
 
@@ -291,15 +293,15 @@ impl Server {
 
     /// Reorder mode: a command's effect on held stream bodies, before it runs. Returns
     /// whether the command was fully answered here.
-    fn reorder(&mut self, verb: &str) -> bool {
+    fn reorder(&mut self, verb: Option<Verb>) -> bool {
         match verb {
-            "PING" if !self.held.is_empty() => {
+            Some(Verb::Ping) if !self.held.is_empty() => {
                 // The ACK overtakes the held body; the PONG is dropped.
                 self.emit("OK PING reply=pong");
                 true
             }
-            "PING" => false,
-            "QUIT" => {
+            Some(Verb::Ping) => false,
+            Some(Verb::Quit) => {
                 self.emit("OK QUIT");
                 // The connection closes before the body's END goes out.
                 if let Some(last) = self.held_frames().last() {
@@ -362,84 +364,98 @@ impl Server {
 
     fn on_command(&mut self, now: u64, line: &str) {
         let line = line.trim();
-        let (verb, rest) = match line.split_once(' ') {
+        let (word, rest) = match line.split_once(' ') {
             Some((v, r)) => (v, r.trim()),
             None => (line, ""),
         };
-        let mut upper: String<16> = String::new();
-        for c in verb.chars() {
-            if upper.push(c.to_ascii_uppercase()).is_err() {
-                break;
-            }
-        }
+        let verb = Verb::from_token(word);
         let arg = rest.split(' ').next().unwrap_or("");
         if self.cfg.real_queen_reorder {
-            if self.reorder(upper.as_str()) {
+            if self.reorder(verb) {
                 return;
             }
-            if matches!(upper.as_str(), "LS" | "CAT" | "TAIL" | "LOG") {
+            if verb.is_some_and(Verb::is_stream) {
                 // Hold everything after the ack; a body of at most one line plus END is
                 // delivered at once (a one-line CAT stays strictly in order).
                 self.divert = Some(1);
             }
         }
-        self.dispatch(now, upper.as_str(), rest, arg);
+        if word.is_empty() {
+            self.emit("ERR PARSE reason=policy detail=empty command");
+        } else {
+            self.dispatch(now, verb, rest, arg);
+        }
         self.divert = None;
         if self.held_frames().count() <= 2 {
             self.flush_held();
         }
     }
 
-    fn dispatch(&mut self, now: u64, upper: &str, rest: &str, arg: &str) {
-        match upper {
-            "" => self.emit("ERR PARSE reason=policy detail=empty command"),
-            "PING" => self.ping(),
-            "HELP" => self.help(),
-            "BI" => {
+    /// Whether the attached role may send `verb` (the table's access column).
+    fn may_send(&self, verb: Verb) -> bool {
+        match verb.access() {
+            Access::Attached => self.role.is_some(),
+            Access::Queen => self.role == Some(Role::Queen),
+            _ => true,
+        }
+    }
+
+    fn dispatch(&mut self, now: u64, verb: Option<Verb>, rest: &str, arg: &str) {
+        let Some(verb) = verb else {
+            return self.emit("ERR PARSE reason=policy detail=unsupported console command");
+        };
+        let label = verb.ack_label();
+        if !self.may_send(verb) {
+            return self.emitf(format_args!(
+                "ERR {label} reason=policy detail=unauthenticated"
+            ));
+        }
+        match verb {
+            Verb::Ping => self.ping(),
+            Verb::Help => self.help(),
+            Verb::Bi => {
                 self.emit("[bi] build=testkit");
-                self.emit("OK BOOTINFO");
+                self.emitf(format_args!("OK {label}"));
             }
-            "QUIT" => {
-                self.emit("OK QUIT");
+            Verb::Quit => {
+                self.emitf(format_args!("OK {label}"));
                 self.conn = Conn::Closed;
                 self.role = None;
             }
-            "ATTACH" => self.attach(now, rest),
-            "LS" | "CAT" | "TAIL" | "ECHO" if self.role.is_none() => {
-                self.emitf(format_args!(
-                    "ERR {upper} reason=policy detail=unauthenticated"
-                ));
-            }
-            "LOG" | "SPAWN" | "KILL" if self.role != Some(Role::Queen) => {
-                self.emitf(format_args!(
-                    "ERR {upper} reason=policy detail=unauthenticated"
-                ));
-            }
-            "LS" => self.ls(arg),
-            "CAT" => self.cat(arg),
-            "TAIL" => self.tail(arg),
-            "LOG" => {
-                self.emit("OK LOG");
+            Verb::Attach => self.attach(now, rest),
+            Verb::Ls => self.ls(arg),
+            Verb::Cat => self.cat(arg),
+            Verb::Tail => self.tail(arg),
+            Verb::Log => {
+                self.emitf(format_args!("OK {label}"));
                 self.log_lines();
-                self.emit("END");
+                self.emit(END);
             }
-            "ECHO" => self.echo(rest),
-            "SPAWN" => {
-                self.emitf(format_args!("OK SPAWN payload={rest}"));
+            Verb::Echo => self.echo(rest),
+            Verb::Spawn => {
+                self.emitf(format_args!("OK {label} payload={rest}"));
                 if self.cfg.bridge_errors {
                     self.emit(
                         "ERR SPAWN reason=policy detail=invalid-payload error=invalid payload",
                     );
                 }
             }
-            "KILL" => {
-                self.emitf(format_args!("OK KILL id={arg}"));
+            Verb::Kill => {
+                self.emitf(format_args!("OK {label} id={arg}"));
                 if self.cfg.bridge_errors {
                     self.emit("ERR KILL reason=policy detail=invalid-path error=invalid path");
                 }
             }
-            "TEST" => self.emit("ERR TEST reason=policy detail=host-only"),
-            _ => self.emit("ERR PARSE reason=policy detail=unsupported console command"),
+            Verb::Test => self.emitf(format_args!("ERR {label} reason=policy detail=host-only")),
+            // Not served by this model (AUTH is not a console command).
+            Verb::Auth
+            | Verb::Caps
+            | Verb::Mem
+            | Verb::NetTest
+            | Verb::NetStats
+            | Verb::CacheLog => {
+                self.emit("ERR PARSE reason=policy detail=unsupported console command")
+            }
         }
     }
 
@@ -527,13 +543,13 @@ impl Server {
             "/" => &["gpu", "log", "proc"],
             "/log" => &["queen.log"],
             "/proc" => &["lifecycle"],
-            _ => return self.invalid_path("LS", path),
+            _ => return self.invalid_path(Verb::Ls.ack_label(), path),
         };
         self.emitf(format_args!("OK LS path={path} entries={}", entries.len()));
         for e in entries {
             self.emit(e);
         }
-        self.emit("END");
+        self.emit(END);
     }
 
     fn cat(&mut self, path: &str) {
@@ -563,9 +579,9 @@ impl Server {
                 }
                 self.emit(&t);
             }
-            _ => return self.invalid_path("CAT", path),
+            _ => return self.invalid_path(Verb::Cat.ack_label(), path),
         }
-        self.emit("END");
+        self.emit(END);
     }
 
     fn log_lines(&mut self) {
@@ -587,7 +603,7 @@ impl Server {
         }
         self.emitf(format_args!("OK TAIL path={path}"));
         self.log_lines();
-        self.emit("END");
+        self.emit(END);
     }
 
     fn echo(&mut self, rest: &str) {
@@ -618,7 +634,7 @@ impl Server {
                 self.next_worker = self.next_worker.saturating_add(1);
             }
             p if worker_ok && !p.is_empty() => {}
-            _ => return self.invalid_path("ECHO", path),
+            _ => return self.invalid_path(Verb::Echo.ack_label(), path),
         }
         self.emitf(format_args!("OK ECHO path={path} bytes={}", payload.len()));
     }

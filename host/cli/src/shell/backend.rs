@@ -6,26 +6,17 @@
 
 use std::future::Future;
 
+use cohesix_core::request::Verb;
 use cohesix_tokio::{ClientError, Reply};
 
-/// One wire request the shell issues (already mapped from the shell language).
+/// One wire request the shell issues (already mapped from the shell language). Its ack label
+/// and whether its reply ends with `END` are the core's verb table ([`Op::verb`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Op {
-    /// `PING`
-    Ping,
-    /// `BI` (acked as `BOOTINFO`)
-    Bi,
-    /// `CAPS`
-    Caps,
-    /// `MEM`
-    Mem,
-    /// `NETSTATS`
-    NetStats,
-    /// `NETTEST`
-    NetTest,
-    /// `TEST`
-    Test,
+    /// A verb without arguments, sent as is (`PING`, `BI`, …): one whose
+    /// [`Verb::args`] is `ArgShape::None`.
+    Plain(Verb),
     /// `CACHELOG [n]`
     CacheLog(Option<u16>),
     /// `LS path`
@@ -52,29 +43,29 @@ pub enum Op {
 }
 
 impl Op {
+    /// The console verb this request sends.
+    #[must_use]
+    pub fn verb(&self) -> Verb {
+        match self {
+            Self::Plain(v) => *v,
+            Self::CacheLog(_) => Verb::CacheLog,
+            Self::Ls(_) => Verb::Ls,
+            Self::Cat(_) => Verb::Cat,
+            Self::Tail(_) => Verb::Tail,
+            Self::Echo { .. } | Self::EchoOversize { .. } => Verb::Echo,
+        }
+    }
+
     /// The ack label the queen uses for this request.
     #[must_use]
     pub fn label(&self) -> &'static str {
-        match self {
-            Self::Ping => "PING",
-            Self::Bi => "BOOTINFO",
-            Self::Caps => "CAPS",
-            Self::Mem => "MEM",
-            Self::NetStats => "NETSTATS",
-            Self::NetTest => "NETTEST",
-            Self::Test => "TEST",
-            Self::CacheLog(_) => "CACHELOG",
-            Self::Ls(_) => "LS",
-            Self::Cat(_) => "CAT",
-            Self::Tail(_) => "TAIL",
-            Self::Echo { .. } | Self::EchoOversize { .. } => "ECHO",
-        }
+        self.verb().ack_label()
     }
 
     /// Whether the reply is a stream closed by `END`.
     #[must_use]
     pub fn is_stream(&self) -> bool {
-        matches!(self, Self::Ls(_) | Self::Cat(_) | Self::Tail(_))
+        self.verb().is_stream()
     }
 }
 

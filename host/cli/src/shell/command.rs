@@ -25,6 +25,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use cohesix_core::control::{Budget, GpuLeaseSpec, QueenCtl};
+use cohesix_core::request::Verb;
+use cohesix_core::verb::ArgShape;
 use cohesix_generated::console::MAX_LINE_LEN;
 use cohesix_generated::paths;
 
@@ -44,25 +46,6 @@ pub enum EchoText {
     MsizeOverflow,
 }
 
-/// Wire verbs the shell sends as they are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlainVerb {
-    /// `ping`
-    Ping,
-    /// `bi`
-    Bi,
-    /// `caps`
-    Caps,
-    /// `mem`
-    Mem,
-    /// `netstats`
-    NetStats,
-    /// `nettest`
-    NetTest,
-    /// `test`
-    Test,
-}
-
 /// A parsed shell command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -80,8 +63,9 @@ pub enum ShellCommand {
     Quit,
     /// `help`: the shell's own help (local).
     Help,
-    /// A verb sent as is.
-    Plain(PlainVerb),
+    /// A console verb without arguments sent as is (`ping`, `bi`, `caps`, `mem`, `netstats`,
+    /// `nettest`, `test`): see [`plain_verb`].
+    Plain(Verb),
     /// `cachelog [N]`.
     CacheLog(Option<u16>),
     /// `ls PATH`.
@@ -184,13 +168,6 @@ impl ShellCommand {
             "detach" => no_args(Self::Detach),
             "quit" | "exit" => Ok(Self::Quit),
             "help" => Ok(Self::Help),
-            "ping" => no_args(Self::Plain(PlainVerb::Ping)),
-            "bi" => no_args(Self::Plain(PlainVerb::Bi)),
-            "caps" => no_args(Self::Plain(PlainVerb::Caps)),
-            "mem" => no_args(Self::Plain(PlainVerb::Mem)),
-            "netstats" => no_args(Self::Plain(PlainVerb::NetStats)),
-            "nettest" => no_args(Self::Plain(PlainVerb::NetTest)),
-            "test" => no_args(Self::Plain(PlainVerb::Test)),
             "cachelog" => match args.as_slice() {
                 [] => Ok(Self::CacheLog(None)),
                 [n] => n
@@ -232,7 +209,10 @@ impl ShellCommand {
                 }
                 _ => Err(usage("usage: telemetry push FILE --device ID")),
             },
-            _ => Err(usage(format!("unknown command '{verb}' (try help)"))),
+            word => match plain_verb(word) {
+                Some(v) => no_args(Self::Plain(v)),
+                None => Err(usage(format!("unknown command '{verb}' (try help)"))),
+            },
         }
     }
 
@@ -246,6 +226,14 @@ impl ShellCommand {
             _ => None,
         }
     }
+}
+
+/// The console verb a shell word sends as is: a verb of the core's table that takes no
+/// arguments and is not driven by the session (`attach`/`quit` are shell commands). The
+/// shell's own `help` and `log` are matched before this.
+#[must_use]
+pub fn plain_verb(word: &str) -> Option<Verb> {
+    Verb::from_token(word).filter(|v| v.args() == ArgShape::None && !v.is_session_verb())
 }
 
 fn parse_echo(rest: &str) -> Result<ShellCommand, UsageError> {
@@ -508,13 +496,37 @@ mod tests {
         assert!(ShellCommand::parse("lifecycle").is_err());
     }
 
+    /// Every argument-less console verb of the core's table is a shell word sending it as
+    /// is, except the shell's own `help` and `log` and the session's `quit`.
+    #[test]
+    fn plain_words_are_the_tables_argument_less_verbs() {
+        use cohesix_core::request::ALL_VERBS;
+        for v in ALL_VERBS {
+            let word = v.token().to_ascii_lowercase();
+            let parsed = ShellCommand::parse(&word);
+            match v {
+                Verb::Help => assert_eq!(parsed, Ok(ShellCommand::Help)),
+                Verb::Log => assert_eq!(parsed, Ok(ShellCommand::Log)),
+                Verb::Quit => assert_eq!(parsed, Ok(ShellCommand::Quit)),
+                _ if v.args() == ArgShape::None => {
+                    assert_eq!(parsed, Ok(ShellCommand::Plain(v)), "{word}");
+                    assert_eq!(
+                        ShellCommand::parse(&format!("{word} x")),
+                        Err(usage(format!("{word} takes no arguments")))
+                    );
+                }
+                _ => assert!(!matches!(parsed, Ok(ShellCommand::Plain(_))), "{word}"),
+            }
+        }
+    }
+
     #[test]
     fn reads_verbs_and_errors() {
         assert_eq!(p("ls /"), ShellCommand::Ls("/".into()));
         assert_eq!(p("CAT /proc/boot"), ShellCommand::Cat("/proc/boot".into()));
         assert_eq!(p("log"), ShellCommand::Log);
         assert_eq!(p("cachelog 32"), ShellCommand::CacheLog(Some(32)));
-        assert_eq!(p("bi"), ShellCommand::Plain(PlainVerb::Bi));
+        assert_eq!(p("bi"), ShellCommand::Plain(Verb::Bi));
         assert_eq!(
             p("attach worker-heartbeat tkt"),
             ShellCommand::Attach {

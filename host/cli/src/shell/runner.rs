@@ -15,13 +15,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use cohesix_core::lifecycle::LifecycleState;
+use cohesix_core::reply::END;
+use cohesix_core::request::Verb;
 use cohesix_generated::paths;
 use cohesix_tokio::{Ack, AckStatus, ClientError, Reply};
 
 use super::backend::{Backend, Op};
-use super::command::{
-    EchoText, LifecycleAction, PlainVerb, ShellCommand, HELP, MSIZE_OVERFLOW_LEN,
-};
+use super::command::{EchoText, LifecycleAction, ShellCommand, HELP, MSIZE_OVERFLOW_LEN};
 use super::script::{Script, Statement};
 use super::telemetry;
 
@@ -211,7 +211,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
         let op = match command {
             ShellCommand::Attach { role, ticket } => {
                 let result = self.backend.attach(&role, ticket.as_deref()).await;
-                return self.finish(result, "ATTACH", false, Flow::Continue);
+                return self.finish(result, Verb::Attach.ack_label(), false, Flow::Continue);
             }
             ShellCommand::Detach | ShellCommand::Quit => {
                 let flow = if matches!(command, ShellCommand::Quit) {
@@ -222,13 +222,13 @@ impl<B: Backend, W: Write> Shell<B, W> {
                 // Prints the `OK QUIT` (or `ERR …`) line the queen sent; nothing when the
                 // connection ended without an answer.
                 return match self.backend.quit().await {
-                    Ok(Some(reply)) => self.finish(Ok(reply), "QUIT", false, flow),
+                    Ok(Some(reply)) => self.finish(Ok(reply), Verb::Quit.ack_label(), false, flow),
                     Ok(None) => Ok(Outcome {
                         ack: None,
                         body: Vec::new(),
                         flow,
                     }),
-                    Err(e) => self.finish(Err(e), "QUIT", false, flow),
+                    Err(e) => self.finish(Err(e), Verb::Quit.ack_label(), false, flow),
                 };
             }
             ShellCommand::Help => {
@@ -239,15 +239,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
                     flow: Flow::Continue,
                 });
             }
-            ShellCommand::Plain(v) => match v {
-                PlainVerb::Ping => Op::Ping,
-                PlainVerb::Bi => Op::Bi,
-                PlainVerb::Caps => Op::Caps,
-                PlainVerb::Mem => Op::Mem,
-                PlainVerb::NetStats => Op::NetStats,
-                PlainVerb::NetTest => Op::NetTest,
-                PlainVerb::Test => Op::Test,
-            },
+            ShellCommand::Plain(v) => Op::Plain(v),
             ShellCommand::CacheLog(n) => Op::CacheLog(n),
             ShellCommand::Ls(p) => Op::Ls(p),
             ShellCommand::Cat(p) => Op::Cat(p),
@@ -296,7 +288,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
                 }
                 self.transcript.push(ack.clone());
                 if stream {
-                    self.transcript.push("END".to_owned());
+                    self.transcript.push(END.to_owned());
                 }
                 Ok(Outcome {
                     ack: Some(ack),
@@ -344,10 +336,11 @@ impl<B: Backend, W: Write> Shell<B, W> {
     /// nothing written), else writes the word.
     async fn lifecycle(&mut self, action: LifecycleAction) -> Result<Outcome, ShellError> {
         let state_path = "/proc/lifecycle/state".to_owned();
-        let reply = match self.backend.request(&Op::Cat(state_path)).await {
+        let read = Op::Cat(state_path);
+        let reply = match self.backend.request(&read).await {
             Ok(reply) => reply,
             Err(e @ (ClientError::Refused(_) | ClientError::Core(_))) => {
-                return self.finish(Err(e), "CAT", false, Flow::Continue)
+                return self.finish(Err(e), read.label(), false, Flow::Continue)
             }
             Err(e) => return Err(e.into()),
         };
@@ -371,7 +364,7 @@ impl<B: Backend, W: Write> Shell<B, W> {
             payload: action.as_str().to_owned(),
         };
         let result = self.backend.request(&op).await;
-        self.finish(result, "ECHO", false, Flow::Continue)
+        self.finish(result, op.label(), op.is_stream(), Flow::Continue)
     }
 
     async fn telemetry_push(&mut self, file: PathBuf, device: &str) -> Result<Outcome, ShellError> {

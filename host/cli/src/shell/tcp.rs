@@ -10,6 +10,7 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use cohesix::backend::MockBackend;
+use cohesix_core::request::Request;
 use cohesix_tokio::{ClientConfig, ClientError, Console, Credentials, Reply, Role};
 
 use super::backend::{Backend, Op};
@@ -127,13 +128,11 @@ impl Backend for TcpBackend {
             return Err(core_err(cohesix_core::error::CallerError::InvalidState));
         };
         match op {
-            Op::Ping => c.ping().await,
-            Op::Bi => c.bi().await,
-            Op::Caps => c.caps().await,
-            Op::Mem => c.mem().await,
-            Op::NetStats => c.netstats().await,
-            Op::NetTest => c.nettest().await,
-            Op::Test => c.test().await,
+            Op::Plain(verb) => match Request::without_args(*verb) {
+                Some(request) => c.request(request).await,
+                // A verb that needs arguments has its own `Op`.
+                None => Err(core_err(cohesix_core::error::CallerError::InvalidState)),
+            },
             Op::CacheLog(n) => c.cachelog(*n).await,
             Op::Ls(p) => c.ls(p).await,
             Op::Cat(p) => c.cat(p).await,

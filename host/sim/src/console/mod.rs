@@ -17,9 +17,12 @@ pub mod text;
 use std::sync::Arc;
 
 use cohesix_core::attach_guard::AttachGuard;
-use cohesix_core::command::{parse_command, Command};
+use cohesix_core::command::{parse_command, Command, ParseError};
 use cohesix_core::control::QueenCtl;
+use cohesix_core::reply::END;
+use cohesix_core::request::Argument;
 use cohesix_core::role::Role;
+use cohesix_core::verb::{Access, Verb};
 use cohesix_generated::console::{MAX_LINE_LEN, MAX_PATH_LEN};
 
 use crate::clock::Clock;
@@ -98,6 +101,24 @@ fn unauthenticated(label: &str) -> Reply {
     Reply::one(format!("ERR {label} reason=policy detail=unauthenticated"))
 }
 
+/// Whether `session` may send `verb` (the verb table's access column).
+fn may_send(session: &Session, verb: Verb) -> bool {
+    match verb.access() {
+        Access::Attached => session.role.is_some(),
+        Access::Queen => session.role == Some(Role::Queen),
+        _ => true,
+    }
+}
+
+/// SRV's answer to a line its parser refuses.
+fn parse_error(e: ParseError) -> Reply {
+    Reply::one(format!(
+        "ERR PARSE reason={} detail={}",
+        e.reason(),
+        e.detail()
+    ))
+}
+
 /// Lines the server may put on the wire: not blank, at most `MAX_LINE_LEN` bytes.
 fn sendable(line: &str) -> bool {
     !line.trim().is_empty() && line.len() <= MAX_LINE_LEN
@@ -126,58 +147,56 @@ impl Console {
     }
 
     /// Executes one authenticated frame payload.
+    ///
+    /// The verb table decides who may send a verb (an unattached or non-queen session gets
+    /// `ERR <LABEL> reason=policy detail=unauthenticated`), the ack labels, whether a ticket
+    /// scope is checked for read or write, and which replies end with `END`.
     pub fn execute(&mut self, session: &mut Session, payload: &[u8]) -> Reply {
         self.frames_in += 1;
         let mut buf = [0u8; MAX_LINE_LEN];
         let cmd = match parse_command(payload, &mut buf) {
             Ok(c) => c,
-            Err(e) => {
-                return Reply::one(format!(
-                    "ERR PARSE reason={} detail={}",
-                    e.reason(),
-                    e.detail()
-                ))
-            }
+            Err(e) => return parse_error(e),
         };
-        let label = cmd.verb().ack_label();
+        let verb = cmd.verb();
+        let label = verb.ack_label();
+        if !may_send(session, verb) {
+            return unauthenticated(label);
+        }
         let now = self.clock.now_ms();
         match cmd {
             Command::Help => with_body(
-                "OK HELP",
+                label,
                 text::HELP_LINES.iter().map(|s| s.to_string()).collect(),
             ),
-            Command::Bi => with_body("OK BOOTINFO", text::bootinfo()),
-            Command::Caps => with_body("OK CAPS", text::caps()),
-            Command::Mem => with_body("OK MEM", text::mem()),
-            Command::NetStats => with_body(
-                "OK NETSTATS",
-                text::netstats(self.frames_in, self.frames_in * 2),
-            ),
-            Command::CacheLog { count } => with_body("OK CACHELOG", text::cachelog(count)),
-            Command::NetTest => with_body("OK NETTEST", text::nettest()),
-            Command::Test => Reply::one("ERR TEST reason=policy detail=host-only"),
+            Command::Bi => with_body(label, text::bootinfo()),
+            Command::Caps => with_body(label, text::caps()),
+            Command::Mem => with_body(label, text::mem()),
+            Command::NetStats => {
+                with_body(label, text::netstats(self.frames_in, self.frames_in * 2))
+            }
+            Command::CacheLog { count } => with_body(label, text::cachelog(count)),
+            Command::NetTest => with_body(label, text::nettest()),
+            Command::Test => Reply::one(format!("ERR {label} reason=policy detail=host-only")),
             Command::Ping => Reply {
-                lines: vec!["OK PING reply=pong".into(), "PONG".into()],
+                lines: vec![format!("OK {label} reply=pong"), "PONG".into()],
                 close: false,
             },
             Command::Quit => Reply {
-                lines: vec!["OK QUIT".into()],
+                lines: vec![format!("OK {label}")],
                 close: true,
             },
             Command::Attach { role, ticket } => Reply::one(self.attach(session, role, ticket)),
             Command::Log => {
-                if session.role != Some(Role::Queen) {
-                    return unauthenticated(label);
-                }
                 let path = cohesix_generated::paths::LOG;
-                if let Err(r) = self.gate(session, path, false, now) {
+                if let Err(r) = self.gate(session, verb, path, now) {
                     return Reply::one(r.render(label, path));
                 }
                 self.stream(
                     session,
-                    "OK LOG".into(),
+                    verb,
+                    format!("OK {label}"),
                     self.ns.log_snapshot(),
-                    label,
                     path,
                 )
             }
@@ -186,40 +205,46 @@ impl Console {
             Command::Tail { path } => self.tail(session, path, now),
             Command::Echo { path, payload } => self.echo(session, path, payload, now),
             Command::Spawn { payload } => {
-                let ack = format!("OK SPAWN payload={payload}");
-                self.spawn_kill(session, label, ack, Ok(payload.to_string()), now)
+                let ack = format!("OK {label} payload={payload}");
+                self.spawn_kill(session, verb, ack, Ok(payload.to_string()), now)
             }
             Command::Kill { worker } => {
-                let ack = format!("OK KILL id={worker}");
-                self.spawn_kill(session, label, ack, encode_kill(worker), now)
+                let ack = format!("OK {label} id={worker}");
+                self.spawn_kill(session, verb, ack, encode_kill(worker), now)
             }
+            // The parser never yields AUTH (not a console command): answer as it would.
+            Command::Auth { .. } => parse_error(ParseError::InvalidVerb),
         }
     }
 
+    /// Ticket scope and rate check of `verb` on `path` (write access for the table's writes).
     fn gate(
         &self,
         session: &mut Session,
+        verb: Verb,
         path: &str,
-        write: bool,
         now: u64,
     ) -> Result<(), scope::Refusal> {
         match session.grant.as_mut() {
-            Some(g) => g.check(path, write, now),
+            Some(g) => g.check(path, verb.is_write(), now),
             None => Ok(()),
         }
     }
 
+    /// A stream reply of `verb` (the table says it ends with `END`): the ack, the sendable
+    /// lines, `END`; charged against the ticket's bandwidth (`CAT /log/queen.log` is free).
     fn stream(
         &self,
         session: &mut Session,
+        verb: Verb,
         ack: String,
         lines: Vec<String>,
-        label: &str,
         path: &str,
     ) -> Reply {
+        let label = verb.ack_label();
         let body: Vec<String> = lines.into_iter().filter(|l| sendable(l)).collect();
         if let Some(g) = session.grant.as_mut() {
-            let bytes = if path == cohesix_generated::paths::LOG && label == "CAT" {
+            let bytes = if path == cohesix_generated::paths::LOG && verb == Verb::Cat {
                 0
             } else {
                 body.iter().map(String::len).sum()
@@ -231,7 +256,9 @@ impl Console {
         let mut out = Vec::with_capacity(body.len() + 2);
         out.push(ack);
         out.extend(body);
-        out.push("END".into());
+        if verb.is_stream() {
+            out.push(END.into());
+        }
         Reply {
             lines: out,
             close: false,
@@ -239,81 +266,81 @@ impl Console {
     }
 
     fn ls(&mut self, session: &mut Session, path: &str, now: u64) -> Reply {
-        if session.role.is_none() {
-            return unauthenticated("LS");
-        }
-        if let Err(r) = self.gate(session, path, false, now) {
-            return Reply::one(r.render("LS", path));
+        let verb = Verb::Ls;
+        let label = verb.ack_label();
+        if let Err(r) = self.gate(session, verb, path, now) {
+            return Reply::one(r.render(label, path));
         }
         match self.ns.list(path) {
             Ok(entries) => {
-                let ack = format!("OK LS path={path} entries={}", entries.len());
-                self.stream(session, ack, entries, "LS", path)
+                let ack = format!("OK {label} path={path} entries={}", entries.len());
+                self.stream(session, verb, ack, entries, path)
             }
-            Err(e) => Reply::one(e.render("LS", path)),
+            Err(e) => Reply::one(e.render(label, path)),
         }
     }
 
     fn cat(&mut self, session: &mut Session, path: &str, now: u64) -> Reply {
-        if session.role.is_none() {
-            return unauthenticated("CAT");
-        }
-        if let Err(r) = self.gate(session, path, false, now) {
-            return Reply::one(r.render("CAT", path));
+        let verb = Verb::Cat;
+        let label = verb.ack_label();
+        if let Err(r) = self.gate(session, verb, path, now) {
+            return Reply::one(r.render(label, path));
         }
         let lines = match self.ns.read(path, now) {
             Ok(l) => l,
-            Err(e) => return Reply::one(e.render("CAT", path)),
+            Err(e) => return Reply::one(e.render(label, path)),
         };
-        let ack = format!("OK CAT path={path} data={}", cat_preview(path, &lines));
+        let ack = format!("OK {label} path={path} data={}", cat_preview(path, &lines));
         if path == cohesix_generated::paths::LOG {
-            return self.stream(session, ack, Vec::new(), "CAT", path);
+            return self.stream(session, verb, ack, Vec::new(), path);
         }
         if lines.len() > STREAM_MAX_LINES {
-            return Reply::one(NsError::BufferFull.render("CAT", path));
+            return Reply::one(NsError::BufferFull.render(label, path));
         }
-        self.stream(session, ack, lines, "CAT", path)
+        self.stream(session, verb, ack, lines, path)
     }
 
     fn tail(&mut self, session: &mut Session, path: &str, now: u64) -> Reply {
-        if session.role.is_none() {
-            return unauthenticated("TAIL");
-        }
-        if let Err(r) = self.gate(session, path, false, now) {
-            return Reply::one(r.render("TAIL", path));
+        let verb = Verb::Tail;
+        let label = verb.ack_label();
+        if let Err(r) = self.gate(session, verb, path, now) {
+            return Reply::one(r.render(label, path));
         }
         match self.ns.tail(path, &mut session.cursors, now) {
-            Ok(lines) => self.stream(session, format!("OK TAIL path={path}"), lines, "TAIL", path),
-            Err(e) => Reply::one(e.render("TAIL", path)),
+            Ok(lines) => {
+                let ack = format!("OK {label} path={path}");
+                self.stream(session, verb, ack, lines, path)
+            }
+            Err(e) => Reply::one(e.render(label, path)),
         }
     }
 
     fn echo(&mut self, session: &mut Session, path: &str, payload: &str, now: u64) -> Reply {
+        let verb = Verb::Echo;
+        let label = verb.ack_label();
         let Some(role) = session.role else {
-            return unauthenticated("ECHO");
+            return unauthenticated(label);
         };
         if role.is_worker() && !(path.starts_with("/bus/") || path.starts_with("/lora/")) {
-            return Reply::one("ERR ECHO reason=policy detail=denied");
+            return Reply::one(format!("ERR {label} reason=policy detail=denied"));
         }
         if path.len() > MAX_PATH_LEN {
-            return Reply::one(
-                "ERR PARSE reason=policy detail=argument path exceeds allowed length",
-            );
+            return parse_error(ParseError::ValueTooLong(Argument::Path));
         }
         let payload = payload.trim();
-        if let Err(r) = self.gate(session, path, true, now) {
-            return Reply::one(r.render("ECHO", path));
+        if let Err(r) = self.gate(session, verb, path, now) {
+            return Reply::one(r.render(label, path));
         }
         if let Some(Err(r)) = session.grant.as_mut().map(|g| g.charge(payload.len())) {
-            return Reply::one(r.render("ECHO", path));
+            return Reply::one(r.render(label, path));
         }
         let ticket = session.ticket.as_ref().map(AttachTicket::expose);
         match self
             .ns
             .append_ticketed(path, payload, &Caller { role, now_ms: now }, ticket)
         {
-            Ok(n) => Reply::one(format!("OK ECHO path={path} bytes={n}")),
-            Err(e) => Reply::one(e.render("ECHO", path)),
+            Ok(n) => Reply::one(format!("OK {label} path={path} bytes={n}")),
+            Err(e) => Reply::one(e.render(label, path)),
         }
     }
 
@@ -323,16 +350,14 @@ impl Console {
     fn spawn_kill(
         &mut self,
         session: &mut Session,
-        label: &str,
+        verb: Verb,
         ack: String,
         json: Result<String, NsError>,
         now: u64,
     ) -> Reply {
-        if session.role != Some(Role::Queen) {
-            return unauthenticated(label);
-        }
+        let label = verb.ack_label();
         let ctl = cohesix_generated::paths::QUEEN_CTL;
-        if let Err(r) = self.gate(session, ctl, true, now) {
+        if let Err(r) = self.gate(session, verb, ctl, now) {
             return Reply::one(r.render(label, ctl));
         }
         let charged = json.as_ref().map_or(0, String::len);
@@ -368,8 +393,9 @@ fn encode_kill(worker: &str) -> Result<String, NsError> {
         .map_err(|_| NsError::InvalidPayload)
 }
 
-fn with_body(ack: &str, body: Vec<String>) -> Reply {
-    let mut lines = vec![ack.to_string()];
+/// `OK <LABEL>`, then the sendable text lines (no `END`: the table's unterminated replies).
+fn with_body(label: &str, body: Vec<String>) -> Reply {
+    let mut lines = vec![format!("OK {label}")];
     lines.extend(body.into_iter().filter(|l| sendable(l)));
     Reply {
         lines,

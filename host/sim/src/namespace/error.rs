@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use cohesix_core::request::Verb;
+
 /// Why a namespace operation was refused. Each maps to one console refusal shape.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +73,7 @@ impl NsError {
             self.reason(),
             self.detail()
         );
-        if !(label == "TAIL" && *self == NsError::InvalidPath) {
+        if !(label == Verb::Tail.ack_label() && *self == NsError::InvalidPath) {
             line.push_str(" error=");
             line.push_str(&self.error_text());
         }
