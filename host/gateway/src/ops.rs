@@ -31,12 +31,19 @@ pub enum ReadVerb {
 impl ReadVerb {
     /// The console verb.
     #[must_use]
-    pub const fn label(self) -> &'static str {
+    pub const fn verb(self) -> cohesix_core::request::Verb {
+        use cohesix_core::request::Verb;
         match self {
-            Self::Ls => "LS",
-            Self::Cat => "CAT",
-            Self::Tail => "TAIL",
+            Self::Ls => Verb::Ls,
+            Self::Cat => Verb::Cat,
+            Self::Tail => Verb::Tail,
         }
+    }
+
+    /// The console verb's token.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        self.verb().token()
     }
 
     const fn op(self) -> &'static str {

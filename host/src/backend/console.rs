@@ -3,6 +3,7 @@
 //! 128-byte echo bound and the single-line rule are checked before anything is sent; the
 //! connection opens on first use (a dry run that never calls the backend never connects).
 
+use cohesix_core::request::Verb;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -190,7 +191,7 @@ impl Backend for TcpBackend {
             .console
             .request(request(Request::ls(path))?)
             .await
-            .map_err(refused("LS"))?;
+            .map_err(refused(Verb::Ls.token()))?;
         let mut names = reply.lines.to_vec();
         names.sort();
         Ok(names)
@@ -212,7 +213,7 @@ impl Backend for TcpBackend {
             .await
         {
             Err(ClientError::ResourceExhausted { .. }) => return Err(too_large()),
-            other => other.map_err(refused("CAT"))?,
+            other => other.map_err(refused(Verb::Cat.token()))?,
         };
         let body = reply.body();
         let bytes = to_bytes(body.iter().map(String::as_str));
@@ -228,11 +229,15 @@ impl Backend for TcpBackend {
             .console
             .stream(request(Request::tail(path))?)
             .await
-            .map_err(refused("TAIL"))?;
+            .map_err(refused(Verb::Tail.token()))?;
         // Keep the newest whole lines that fit.
         let mut kept: VecDeque<String> = VecDeque::new();
         let mut size = 0usize;
-        while let Some(line) = stream.next_line().await.map_err(refused("TAIL"))? {
+        while let Some(line) = stream
+            .next_line()
+            .await
+            .map_err(refused(Verb::Tail.token()))?
+        {
             size += line.len() + 1;
             kept.push_back(line);
             while size > max_bytes {
@@ -251,7 +256,7 @@ impl Backend for TcpBackend {
         self.console
             .request(request(Request::echo(path, line))?)
             .await
-            .map_err(refused("ECHO"))?;
+            .map_err(refused(Verb::Echo.token()))?;
         Ok(line.len() + 1)
     }
 

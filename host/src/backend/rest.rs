@@ -34,6 +34,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use cohesix_core::request::Verb;
 use cohesix_tokio::Ack;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -117,14 +118,20 @@ pub enum RestVerb {
 }
 
 impl RestVerb {
-    /// The console verb (`LS`, `CAT`, `TAIL`).
+    /// The console verb the route runs.
+    #[must_use]
+    pub const fn verb(self) -> Verb {
+        match self {
+            Self::Ls => Verb::Ls,
+            Self::Cat => Verb::Cat,
+            Self::Tail => Verb::Tail,
+        }
+    }
+
+    /// The console verb's token (`LS`, `CAT`, `TAIL`).
     #[must_use]
     pub const fn label(self) -> &'static str {
-        match self {
-            Self::Ls => "LS",
-            Self::Cat => "CAT",
-            Self::Tail => "TAIL",
-        }
+        self.verb().token()
     }
 
     const fn route(self) -> &'static str {
@@ -608,7 +615,7 @@ impl Backend for RestBackend {
         check_path(path)?;
         let r = self.fs(RestVerb::Ls, path, None).await?;
         if !r.ok {
-            return Err(Self::refused("LS", r));
+            return Err(Self::refused(Verb::Ls.token(), r));
         }
         let mut names = r.lines;
         names.sort();
@@ -619,7 +626,7 @@ impl Backend for RestBackend {
         check_path(path)?;
         let r = self.fs(RestVerb::Cat, path, Some(max_bytes)).await?;
         if !r.ok {
-            return Err(Self::refused("CAT", r));
+            return Err(Self::refused(Verb::Cat.token(), r));
         }
         let bytes = to_bytes(&r.lines);
         if bytes.len() > max_bytes {
@@ -645,7 +652,7 @@ impl Backend for RestBackend {
             other => other?,
         };
         if !r.ok {
-            return Err(Self::refused("TAIL", r));
+            return Err(Self::refused(Verb::Tail.token(), r));
         }
         // The newest whole lines that fit.
         let mut size = 0usize;
@@ -665,7 +672,7 @@ impl Backend for RestBackend {
         let line = prepare_line(path, line, true)?;
         let r = self.echo(path, line).await?;
         if !r.ok {
-            return Err(Self::refused("ECHO", r));
+            return Err(Self::refused(Verb::Echo.token(), r));
         }
         Ok(line.len() + 1)
     }
@@ -727,7 +734,7 @@ mod tests {
         };
         let ack = r.refusal().unwrap();
         assert_eq!(ack.field("detail"), Some("denied"));
-        let e = RestBackend::refused("ECHO", r);
+        let e = RestBackend::refused(Verb::Echo.token(), r);
         assert!(e.to_string().starts_with("ECHO failed: ERR ECHO"), "{e}");
     }
 }

@@ -39,8 +39,9 @@ impl Verb {
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
-            Self::Cat => "CAT",
-            Self::Tail => "TAIL",
+            Self::Cat => cohesix_core::request::Verb::Cat.token(),
+            Self::Tail => cohesix_core::request::Verb::Tail.token(),
+            // Not a console verb: the telemetry pull as a whole.
             Self::Pull => "PULL",
         }
     }

@@ -18,6 +18,7 @@
 //! the full [`BatchReport`] and the cause. Upstream's writer raised on line k and lost the
 //! results of lines 1..k-1; this is a deliberate difference.
 
+use cohesix_core::request::Verb;
 use std::fmt;
 
 use cohesix_tokio::Ack;
@@ -301,7 +302,7 @@ pub(crate) async fn write_lines<B: Backend + ?Sized>(
                 Ok(bytes_written) => {
                     audit.push_ack(
                         AuditStatus::Ok,
-                        "ECHO",
+                        Verb::Echo.token(),
                         Some(&format!("path={} bytes={bytes_written}", line.path)),
                     );
                     LineOutcome::Committed { bytes_written }
@@ -314,7 +315,7 @@ pub(crate) async fn write_lines<B: Backend + ?Sized>(
                         }
                         other => format!("path={} outcome={} error={e}", line.path, other.label()),
                     };
-                    audit.push_ack(AuditStatus::Err, "ECHO", Some(&detail));
+                    audit.push_ack(AuditStatus::Err, Verb::Echo.token(), Some(&detail));
                     cause = Some(e);
                     outcome
                 }

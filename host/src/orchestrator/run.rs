@@ -290,7 +290,7 @@ async fn check_lease<B: Backend + ?Sized>(
     let bytes = backend.read(&path, GPU_LEASE_MAX_BYTES).await?;
     audit.push_ack(
         super::audit::AuditStatus::Ok,
-        "CAT",
+        cohesix_core::request::Verb::Cat.token(),
         Some(&format!("path={path}")),
     );
     let lease = GpuLease::decode_last(&bytes)?

@@ -14,6 +14,7 @@ use cohesix_core::control::proc::{self as core_proc, nodes, ProcLine};
 use cohesix_core::control::{
     LeaseEntry, LeaseSummary, PreemptionEntry, ScheduleEntry, ScheduleSummary,
 };
+use cohesix_core::request::Verb;
 use cohesix_generated::observability::{proc_lease, proc_schedule};
 
 use super::audit::{Audit, AuditStatus};
@@ -228,7 +229,11 @@ pub(crate) async fn read_node<B: Backend + ?Sized>(
     node: Node,
 ) -> Result<Vec<String>, Error> {
     let bytes = backend.read(node.path, node.bound).await?;
-    audit.push_ack(AuditStatus::Ok, "CAT", Some(&format!("path={}", node.path)));
+    audit.push_ack(
+        AuditStatus::Ok,
+        Verb::Cat.token(),
+        Some(&format!("path={}", node.path)),
+    );
     let text = String::from_utf8_lossy(&bytes);
     Ok(core_proc::lines(&text).map(str::to_owned).collect())
 }

@@ -188,7 +188,7 @@ impl Backend for RestShell {
             Op::Cat(p) => self.read(RestVerb::Cat, p).await,
             Op::Tail(p) => self.read(RestVerb::Tail, p).await,
             Op::Echo { path, payload } => self.echo(path, payload).await,
-            Op::Ping => {
+            Op::Plain(cohesix_core::request::Verb::Ping) => {
                 self.gateway_role().await?;
                 Ok(reply(
                     ack(AckStatus::Ok, "PING", "reply=pong transport=rest"),
