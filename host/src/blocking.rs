@@ -10,8 +10,11 @@
 //! * A [`Runtime`] owns one thread running a current-thread tokio runtime; every call is
 //!   spawned there and the caller blocks on its result. Construction errors come back from
 //!   [`Runtime::new`]; a dead runtime thread is an error, never a panic.
-//! * Calling a blocking method from inside an async runtime is refused with
-//!   [`Error::Usage`] (it would block the executor); use the async API there.
+//! * The blocking methods work from any thread: plain threads, `spawn_blocking`, FUSE
+//!   request threads, even an async task (which they block, so prefer the async API there).
+//!   The work always runs on the runtime's own thread, so a caller's executor is never
+//!   needed and cannot deadlock it; only a call made *on* that thread (from inside a future
+//!   it runs) is refused with [`Error::Usage`], because it would wait for itself.
 //! * [`Backend`] wraps any backend; dropping its last clone closes the connection (`QUIT`,
 //!   bounded by one second) and then stops the thread.
 
@@ -20,7 +23,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use std::cell::Cell;
+
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 
 use crate::backend::{AnyBackend, Backend as _, BackendKind};
 use crate::discovery::{self, BackendSpec, ProcessEnv, Source};
@@ -32,6 +38,14 @@ type Job = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Jobs that may wait for the runtime thread before callers block on sending.
 const JOB_QUEUE: usize = 64;
+
+/// How long a caller sleeps before retrying a full job queue.
+const QUEUE_FULL_PAUSE: Duration = Duration::from_millis(1);
+
+thread_local! {
+    /// Set on a runtime thread: a blocking call there would wait for itself.
+    static ON_RUNTIME_THREAD: Cell<bool> = const { Cell::new(false) };
+}
 
 struct RtInner {
     tx: Option<mpsc::Sender<Job>>,
@@ -79,6 +93,7 @@ impl Runtime {
         let thread = std::thread::Builder::new()
             .name("cohesix-rt".into())
             .spawn(move || {
+                ON_RUNTIME_THREAD.with(|f| f.set(true));
                 let rt = match tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
@@ -114,31 +129,42 @@ impl Runtime {
 
     /// Runs `fut` on the runtime thread and waits for its output.
     ///
+    /// Callable from any thread except the runtime's own (see the module docs); it never
+    /// panics, whatever the caller's context.
+    ///
     /// # Errors
-    /// [`Error::Usage`] inside an async runtime; [`Error::Io`] if the runtime thread died.
+    /// [`Error::Usage`] on the runtime thread itself; [`Error::Io`] if the runtime thread
+    /// died.
     pub fn block_on<F>(&self, fut: F) -> Result<F::Output, Error>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if tokio::runtime::Handle::try_current().is_ok() {
+        if ON_RUNTIME_THREAD.with(Cell::get) {
             return Err(Error::Usage(
-                "a blocking cohesix call was made inside an async runtime; use the async API \
-                 (or spawn_blocking)"
+                "a blocking cohesix call was made on the cohesix runtime thread itself (from a \
+                 future it runs); use the async API there"
                     .into(),
             ));
         }
-        let (tx, rx) = oneshot::channel();
-        let job: Job = Box::pin(async move {
+        // std channels and `try_send`: unlike tokio's `blocking_*`, these never panic inside
+        // an async context.
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let mut job: Job = Box::pin(async move {
             let _ = tx.send(fut.await);
         });
-        self.inner
-            .tx
-            .as_ref()
-            .ok_or_else(dead)?
-            .blocking_send(job)
-            .map_err(|_| dead())?;
-        rx.blocking_recv().map_err(|_| dead())
+        let sender = self.inner.tx.as_ref().ok_or_else(dead)?;
+        loop {
+            match sender.try_send(job) {
+                Ok(()) => break,
+                Err(TrySendError::Full(back)) => {
+                    job = back;
+                    std::thread::sleep(QUEUE_FULL_PAUSE);
+                }
+                Err(TrySendError::Closed(_)) => return Err(dead()),
+            }
+        }
+        rx.recv().map_err(|_| dead())
     }
 }
 

@@ -104,16 +104,30 @@ fn a_blocking_dry_run_never_connects() {
 }
 
 #[tokio::test]
-async fn blocking_calls_inside_a_runtime_are_refused() {
-    // Built on a plain thread (construction blocks too).
-    let orch = std::thread::spawn(|| Orchestrator::open(&mock_spec()).unwrap())
-        .join()
+async fn blocking_calls_work_from_spawn_blocking_and_even_from_an_async_task() {
+    // A current-thread test runtime: the facade's work runs on its own thread, so neither
+    // spawn_blocking nor a call from this task (which blocks it) can deadlock or panic.
+    let orch = Orchestrator::open(&mock_spec()).unwrap();
+    let orch = std::sync::Arc::new(orch);
+    let o = orch.clone();
+    let snap = tokio::task::spawn_blocking(move || o.read_proc_snapshot())
+        .await
+        .unwrap()
         .unwrap();
-    let e = orch.read_proc_snapshot().unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Config);
-    assert!(e.to_string().contains("inside an async runtime"), "{e}");
-    // The dry run needs no runtime, so it works even here.
+    assert!(snap.schedule_summary.is_some());
+    assert!(orch.read_proc_snapshot().is_ok());
     let plan = Plan::new().lease(LeaseRequest::renew("l-1", 90));
     assert!(orch.execute_plan(&plan, true).unwrap().dry_run);
-    std::thread::spawn(move || drop(orch)).join().unwrap();
+    drop(orch);
+}
+
+#[test]
+fn a_blocking_call_on_the_runtime_thread_itself_is_refused() {
+    let rt = cohesix::blocking::Runtime::new().unwrap();
+    let inner = rt.clone();
+    let e = rt
+        .block_on(async move { inner.block_on(async {}).unwrap_err() })
+        .unwrap();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains("runtime thread itself"), "{e}");
 }

@@ -17,8 +17,8 @@ pub enum TailCursor {
     Snapshot,
 }
 
-/// The operations the filesystem performs. Every method blocks the calling (FUSE) thread;
-/// none may be called inside an async runtime.
+/// The operations the filesystem performs. Every method blocks the calling (FUSE) thread
+/// until the backend answers.
 pub trait Namespace: Send + Sync + 'static {
     /// Entry names of a directory.
     ///
