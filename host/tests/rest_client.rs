@@ -314,3 +314,27 @@ async fn answers_are_checked() {
     let e = backend(&s.url, FAST).read("/x", 5).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Resource);
 }
+
+#[tokio::test]
+async fn bounds_keep_their_bytes_and_failures_say_why() {
+    let doc = r#"{"z":1,"a":{"b":2}}"#;
+    // Retried like every read; the document comes back byte for byte.
+    let s = Server::start(vec![err(503, "", "busy"), Reply::Http(200, "", doc.into())]).await;
+    assert_eq!(backend(&s.url, FAST).bounds_text().await.unwrap(), doc);
+    assert_eq!(s.seen().len(), 2);
+    // A failed answer is its JSON `error`, mapped like every other answer: a wrong token
+    // is the operator's to fix, with the gateway's message.
+    let s = Server::start(vec![err(401, "", "invalid request auth token")]).await;
+    let e = backend(&s.url, FAST).bounds().await.unwrap_err();
+    assert_eq!(
+        (e.kind(), e.to_string().as_str()),
+        (ErrorKind::Config, "invalid request auth token")
+    );
+    // Without one, the status.
+    let s = Server::start(vec![Reply::Http(404, "", "not json".into())]).await;
+    let e = backend(&s.url, FAST).bounds_text().await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "REST GET /v1/meta/bounds failed with status 404"
+    );
+}

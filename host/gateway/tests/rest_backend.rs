@@ -122,6 +122,12 @@ async fn bounds_status_and_token_errors() {
         (e.kind(), e.to_string().as_str()),
         (ErrorKind::Config, "invalid request auth token")
     );
+    // The bounds document too: the gateway's message, not just its status code.
+    let e = wrong.bounds().await.unwrap_err();
+    assert_eq!(
+        (e.kind(), e.to_string().as_str()),
+        (ErrorKind::Config, "invalid request auth token")
+    );
     let none = RestBackend::new(&gw.url(), Duration::from_secs(5), None).unwrap();
     let e = none.append("/log/queen.log", "x").await.unwrap_err();
     assert!(

@@ -267,6 +267,31 @@ fn connection_failed(e: &reqwest::Error) -> Error {
     Error::Rest(format!("REST connection failed: {}", chain(e)))
 }
 
+/// The answer's body, at most [`MAX_RESPONSE_BYTES`] (`Err` text when it is longer).
+async fn body_of(resp: &mut reqwest::Response) -> Result<Result<Vec<u8>, String>, reqwest::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Ok(Err(format!("answer exceeds {MAX_RESPONSE_BYTES} bytes")));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Ok(bytes))
+}
+
+/// `bytes` as a JSON object.
+fn json_object(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice::<Value>(bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|v| {
+            if v.is_object() {
+                Ok(v)
+            } else {
+                Err("not a JSON object".into())
+            }
+        })
+}
+
 fn retryable_status(s: StatusCode) -> bool {
     matches!(s.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
@@ -362,28 +387,7 @@ impl RestBackend {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let mut bytes = Vec::new();
-        let mut over = false;
-        while let Some(chunk) = resp.chunk().await? {
-            if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                over = true;
-                break;
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        let body = if over {
-            Err(format!("answer exceeds {MAX_RESPONSE_BYTES} bytes"))
-        } else {
-            serde_json::from_slice::<Value>(&bytes)
-                .map_err(|e| e.to_string())
-                .and_then(|v| {
-                    if v.is_object() {
-                        Ok(v)
-                    } else {
-                        Err("not a JSON object".into())
-                    }
-                })
-        };
+        let body = body_of(&mut resp).await?.and_then(|b| json_object(&b));
         Ok(Answer {
             status,
             retry_after,
@@ -539,10 +543,13 @@ impl RestBackend {
         }
     }
 
-    /// The bounds document as the gateway sent it (bytes and field order kept). Cancel-safe.
+    /// The bounds document as the gateway sent it (bytes and field order kept; at most
+    /// [`MAX_RESPONSE_BYTES`]). Cancel-safe.
     ///
     /// # Errors
-    /// As [`RestBackend::fs`].
+    /// As [`RestBackend::fs`]: a failed answer is its JSON `error` (a wrong token is
+    /// [`Error::Auth`] with the gateway's message), else `"REST GET /v1/meta/bounds failed
+    /// with status <code>"`.
     pub async fn bounds_text(&self) -> Result<String, Error> {
         let mut attempt = 0u32;
         loop {
@@ -554,17 +561,25 @@ impl RestBackend {
                 .send()
                 .await;
             match resp {
-                Ok(r) if r.status().is_success() => {
-                    return r.text().await.map_err(|e| connection_failed(&e));
-                }
                 Ok(r) if !last && retryable_status(r.status()) => {
                     tokio::time::sleep(self.retry.delay(attempt, None)).await;
                 }
-                Ok(r) => {
-                    return Err(Error::Rest(format!(
-                        "REST GET {BOUNDS_PATH} failed with status {}",
-                        r.status().as_u16()
-                    )))
+                Ok(mut r) => {
+                    let status = r.status();
+                    let body = body_of(&mut r).await.map_err(|e| connection_failed(&e))?;
+                    if status.is_success() {
+                        let invalid =
+                            |e: String| Error::Rest(format!("invalid REST response: {e}"));
+                        return body.map_err(invalid).and_then(|b| {
+                            String::from_utf8(b).map_err(|e| invalid(e.to_string()))
+                        });
+                    }
+                    let a = Answer {
+                        status,
+                        retry_after: None,
+                        body: body.and_then(|b| json_object(&b)),
+                    };
+                    return Err(Self::http_error("GET", BOUNDS_PATH, &a));
                 }
                 Err(e) if !last => {
                     tracing::debug!(error = %chain(&e), "REST retry");

@@ -1,5 +1,6 @@
 //! Test support for the evidence tests: one fixed scenario played against a queen (the
-//! in-process mock or `coh-queen` over TCP), so packs of both can be compared byte for
+//! in-process mock, `coh-queen` over TCP, or a hive-gateway in front of one — the gateway's
+//! `tests/evidence_rest.rs` includes this file), so packs of each can be compared byte for
 //! byte and with the golden files under `fixtures/evidence/`.
 //!
 //! The scenario: the `jetson-critical-infra` playbook (run id `a1b2c3d0`, a fixed host
@@ -82,6 +83,17 @@ pub async fn until_free(core: &SimCore) {
 /// Plays the scenario through `main`, with `ticketed` opened (after `main` is closed) for
 /// the ticketed write; `core` is the simulator behind both.
 pub async fn scenario(core: &SimCore, main: &AnyBackend, ticketed: impl FnOnce() -> AnyBackend) {
+    scenario_main(main).await;
+    main.close().await.unwrap();
+    until_free(core).await;
+    let tb = ticketed();
+    scenario_ticketed(&tb).await;
+    tb.close().await.unwrap();
+    until_free(core).await;
+}
+
+/// The scenario's part played by the unticketed session (`main` stays open).
+pub async fn scenario_main(main: &AnyBackend) {
     let orch = Orchestrator::new(main.clone());
     let book = built_in()
         .unwrap()
@@ -148,17 +160,16 @@ pub async fn scenario(core: &SimCore, main: &AnyBackend, ticketed: impl FnOnce()
         &t[..t.len().min(90)]
     );
     main.append("/audit/journal", &note).await.unwrap();
-    main.close().await.unwrap();
-    until_free(core).await;
-    let tb = ticketed();
+}
+
+/// The scenario's control write by a session attached with [`queen_ticket`].
+pub async fn scenario_ticketed(tb: &AnyBackend) {
     tb.append(
         "/queen/schedule/ctl",
         r#"{"id":"aud-1","role":"worker-gpu","priority":1,"ticks":1,"budget_ms":10}"#,
     )
     .await
     .unwrap();
-    tb.close().await.unwrap();
-    until_free(core).await;
 }
 
 /// A fresh, empty directory under the system temp dir.
