@@ -1,46 +1,17 @@
 //! `cohsh --rest-url` runs a `.coh` script through a `hive-gateway --mock` process, and the
 //! gateway stops cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+
+mod gateway_support;
 
 const TOKEN: &str = "rest-shell-token-4e1";
 
-struct Gateway {
-    child: Child,
-    url: String,
-}
-
-impl Gateway {
-    fn start() -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hive-gateway"))
-            .args(["--mock", "--bind", "127.0.0.1:0"])
-            .env("HIVE_GATEWAY_REQUEST_AUTH_TOKEN", TOKEN)
-            .env_remove("HIVE_GATEWAY_BIND")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start hive-gateway");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read");
-        let url = line
-            .trim()
-            .strip_prefix("hive-gateway listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-            .to_owned();
-        Self { child, url }
-    }
-
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status();
-        if !sent.is_ok_and(|s| s.success()) {
-            let _ = self.child.kill();
-        }
-        self.child.wait().expect("wait")
-    }
+/// A `hive-gateway --mock` with this file's token (its log in the temp directory).
+fn start_gateway() -> gateway_support::Gateway {
+    let log = std::env::temp_dir().join(format!("cohsh-rest-gw-{}.log", std::process::id()));
+    gateway_support::Gateway::start(TOKEN, &log)
 }
 
 fn script(name: &str, text: &str) -> PathBuf {
@@ -91,7 +62,7 @@ EXPECT OK
 
 #[test]
 fn a_script_runs_through_the_gateway() {
-    let gw = Gateway::start();
+    let gw = start_gateway();
     let path = script("ok.coh", SCRIPT);
     let out = cohsh(&gw.url)
         .args(["--script"])
