@@ -10,7 +10,7 @@
 //!                        └─ markdown::report()──► a CI job summary
 //! ```
 //!
-//! * [`pack`] ([`pack::pack`]): the captures in order and bounds, missing vs error vs
+//! * [`mod@pack`] ([`pack::pack`]): the captures in order and bounds, missing vs error vs
 //!   abort, atomic writes; [`redact`]: tickets → `sha256:<hex>`, secret-named keys →
 //!   `<redacted>`, JSONL that does not parse never saved.
 //! * [`timeline`], [`ci`], [`siem`], [`markdown`]: read a pack directory only (no target).
