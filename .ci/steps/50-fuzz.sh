@@ -11,7 +11,8 @@ cd "$(dirname "$0")/../.."
 export RUSTC_BOOTSTRAP=1
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
-    cargo install cargo-fuzz --locked
+    # Debug build without debug info: installs much faster; cargo-fuzz only drives cargo.
+    CARGO_PROFILE_DEV_DEBUG=0 cargo install cargo-fuzz --locked --debug
 fi
 
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-25}"

@@ -12,6 +12,8 @@
 //!   client tool (upstream has three; see the README's differences):
 //!   explicit > `HIVE_GATEWAY_REQUEST_AUTH_TOKEN` > `COH_REST_AUTH_TOKEN` >
 //!   `COHSH_REST_AUTH_TOKEN`; an explicit empty value means "no token".
+//! * [`ticket_message`]: the host-surface §5.4 message for a ticket that does not normalise
+//!   (console backends and the gateway say the same).
 //! * [`secret_from_toml`]: the first `[[tickets]]` secret of a role in manifest text (also
 //!   used by `cohsh --mint-ticket`).
 
@@ -19,6 +21,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use cohesix_core::role::Role;
+use cohesix_core::ticket::{NormalizeError, MAX_TICKET_LEN};
 
 use crate::discovery::EnvSource;
 use crate::error::Error;
@@ -84,6 +87,25 @@ pub enum TokenSource {
     Manifest(PathBuf),
     /// This environment variable.
     Env(&'static str),
+}
+
+/// The host-surface §5.4 message for a ticket that [`cohesix_core::ticket::normalize`]
+/// refused: `"ticket payload exceeds 224 bytes"`, `"ticket payload is required"`,
+/// `"ticket role <a> does not match requested role <b>"`, `"ticket subject is required"`,
+/// else `"invalid ticket: …"`. Never contains the ticket.
+#[must_use]
+pub fn ticket_message(e: &NormalizeError) -> String {
+    match e {
+        NormalizeError::TooLong(_) => format!("ticket payload exceeds {MAX_TICKET_LEN} bytes"),
+        NormalizeError::Missing => "ticket payload is required".into(),
+        NormalizeError::RoleMismatch { expected, found } => format!(
+            "ticket role {} does not match requested role {}",
+            found.label(),
+            expected.label()
+        ),
+        NormalizeError::MissingSubject => "ticket subject is required".into(),
+        other => format!("invalid ticket: {other}"),
+    }
 }
 
 /// Whether the operator allowed the placeholder (the variable is `1`, or the tool's flag).

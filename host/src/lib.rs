@@ -40,6 +40,7 @@ pub mod evidence;
 pub mod json;
 pub mod orchestrator;
 pub mod playbook;
+pub mod rest_api;
 
 pub use backend::{AnyBackend, Backend, BackendKind};
 pub use cohesix_manifest as manifest;

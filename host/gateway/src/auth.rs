@@ -25,7 +25,7 @@ use crate::response::ApiError;
 use crate::state::Gateway;
 
 /// The request-token header of upstream's contract.
-pub const AUTH_HEADER: &str = "x-cohesix-auth";
+pub use cohesix::rest_api::AUTH_HEADER;
 /// The message of a request without a token.
 pub const MISSING: &str =
     "missing request auth token; provide Authorization: Bearer <token> or x-cohesix-auth";

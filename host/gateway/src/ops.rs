@@ -17,40 +17,15 @@ use crate::validate;
 /// Reply budget of one `LS` (bytes of names plus 4 per name).
 pub const LS_BUDGET: usize = 256 * 1024;
 
-/// A read route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReadVerb {
-    /// `LS`.
-    Ls,
-    /// `CAT`.
-    Cat,
-    /// `TAIL`.
-    Tail,
-}
+/// A read route: the REST contract's [`cohesix::rest_api::ReadRoute`], shared with the
+/// client (`cohesix::backend::RestBackend`).
+pub use cohesix::rest_api::ReadRoute as ReadVerb;
 
-impl ReadVerb {
-    /// The console verb.
-    #[must_use]
-    pub const fn verb(self) -> cohesix_core::request::Verb {
-        use cohesix_core::request::Verb;
-        match self {
-            Self::Ls => Verb::Ls,
-            Self::Cat => Verb::Cat,
-            Self::Tail => Verb::Tail,
-        }
-    }
-
-    /// The console verb's token.
-    #[must_use]
-    pub const fn label(self) -> &'static str {
-        self.verb().token()
-    }
-
-    const fn op(self) -> &'static str {
-        match self {
-            Self::Tail => "tail",
-            _ => "read",
-        }
+/// How a read is named in a `max_bytes` error (`read` or `tail`).
+const fn op_name(verb: ReadVerb) -> &'static str {
+    match verb {
+        ReadVerb::Tail => "tail",
+        ReadVerb::Ls | ReadVerb::Cat => "read",
     }
 }
 
@@ -139,7 +114,7 @@ impl Gateway {
             ReadVerb::Tail => Request::tail(path),
         }
         .map_err(|e| bad(e.to_string()))?;
-        let exceeded = |m: usize| bad(format!("{} exceeded max_bytes {m}", verb.op()));
+        let exceeded = |m: usize| bad(format!("{} exceeded max_bytes {m}", op_name(verb)));
         let finish = |lines: Vec<String>| {
             let bytes = joined_len(&lines);
             match max {

@@ -19,8 +19,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use cohesix::auth::{Secret, PLACEHOLDER_TOKEN};
-use cohesix_core::ticket::{normalize, NormalizeError, MAX_TICKET_LEN};
+use cohesix::auth::{ticket_message, Secret, PLACEHOLDER_TOKEN};
+use cohesix_core::ticket::normalize;
 use cohesix_tokio::Role;
 
 use crate::bounds::{Bounds, BoundsError};
@@ -197,21 +197,7 @@ fn ticket(role: Role, ticket: Option<&Secret>) -> Result<Option<Secret>, Startup
     let raw = ticket.map(|t| t.expose().trim()).filter(|t| !t.is_empty());
     normalize(role, raw)
         .map(|t| t.map(Secret::new))
-        .map_err(|e| {
-            StartupError::Ticket(match e {
-                NormalizeError::TooLong(_) => {
-                    format!("ticket payload exceeds {MAX_TICKET_LEN} bytes")
-                }
-                NormalizeError::Missing => "ticket payload is required".into(),
-                NormalizeError::RoleMismatch { expected, found } => format!(
-                    "ticket role {} does not match requested role {}",
-                    found.label(),
-                    expected.label()
-                ),
-                NormalizeError::MissingSubject => "ticket subject is required".into(),
-                other => format!("invalid ticket: {other}"),
-            })
-        })
+        .map_err(|e| StartupError::Ticket(ticket_message(&e)))
 }
 
 #[cfg(test)]

@@ -8,14 +8,14 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use cohesix_core::role::Role;
-use cohesix_core::ticket::{normalize, NormalizeError, MAX_TICKET_LEN};
+use cohesix_core::ticket::normalize;
 use cohesix_tokio::{
     ClientConfig, ClientError, Console, Credentials, Request, RetryPolicy, TcpConnector,
 };
 
 use super::line::{check_path, prepare_line};
 use super::{Backend, BackendKind};
-use crate::auth::Secret;
+use crate::auth::{ticket_message, Secret};
 use crate::error::Error;
 
 /// Where and how to reach a queen's TCP console.
@@ -100,19 +100,7 @@ impl TcpOptions {
 pub fn credentials(token: &Secret, role: &str, ticket: Option<&str>) -> Result<Credentials, Error> {
     let role = Role::from_label(role.trim())
         .ok_or_else(|| Error::Role(format!("unknown role '{}'", role.trim())))?;
-    let ticket = normalize(role, ticket).map_err(|e| {
-        Error::Ticket(match e {
-            NormalizeError::TooLong(_) => format!("ticket payload exceeds {MAX_TICKET_LEN} bytes"),
-            NormalizeError::Missing => "ticket payload is required".into(),
-            NormalizeError::RoleMismatch { expected, found } => format!(
-                "ticket role {} does not match requested role {}",
-                found.label(),
-                expected.label()
-            ),
-            NormalizeError::MissingSubject => "ticket subject is required".into(),
-            other => other.to_string(),
-        })
-    })?;
+    let ticket = normalize(role, ticket).map_err(|e| Error::Ticket(ticket_message(&e)))?;
     Credentials::new(token.expose(), role, ticket)
         .map_err(|e| Error::Auth(format!("console credentials refused: {e}")))
 }

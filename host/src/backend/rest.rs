@@ -45,20 +45,9 @@ use super::{Backend, BackendKind};
 use crate::auth::Secret;
 use crate::error::Error;
 
-/// `GET` directory listing.
-pub const LS_PATH: &str = "/v1/fs/ls";
-/// `GET` file read.
-pub const CAT_PATH: &str = "/v1/fs/cat";
-/// `GET` file tail.
-pub const TAIL_PATH: &str = "/v1/fs/tail";
-/// `POST` append.
-pub const ECHO_PATH: &str = "/v1/fs/echo";
-/// `GET` bounds document.
-pub const BOUNDS_PATH: &str = "/v1/meta/bounds";
-/// `GET` status document.
-pub const STATUS_PATH: &str = "/v1/meta/status";
-/// The request-token header besides `Authorization`.
-pub const AUTH_HEADER: &str = "x-cohesix-auth";
+pub use crate::rest_api::{
+    AUTH_HEADER, BOUNDS_PATH, CAT_PATH, ECHO_PATH, LS_PATH, STATUS_PATH, TAIL_PATH,
+};
 /// Largest answer body read (bytes).
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// `max_bytes` a [`Backend::tail`] asks the gateway for (its read cap); the newest lines
@@ -106,42 +95,8 @@ impl Default for RestRetry {
     }
 }
 
-/// Which read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RestVerb {
-    /// `GET /v1/fs/ls`.
-    Ls,
-    /// `GET /v1/fs/cat`.
-    Cat,
-    /// `GET /v1/fs/tail`.
-    Tail,
-}
-
-impl RestVerb {
-    /// The console verb the route runs.
-    #[must_use]
-    pub const fn verb(self) -> Verb {
-        match self {
-            Self::Ls => Verb::Ls,
-            Self::Cat => Verb::Cat,
-            Self::Tail => Verb::Tail,
-        }
-    }
-
-    /// The console verb's token (`LS`, `CAT`, `TAIL`).
-    #[must_use]
-    pub const fn label(self) -> &'static str {
-        self.verb().token()
-    }
-
-    const fn route(self) -> &'static str {
-        match self {
-            Self::Ls => LS_PATH,
-            Self::Cat => CAT_PATH,
-            Self::Tail => TAIL_PATH,
-        }
-    }
-}
+/// Which read: the gateway's read routes ([`crate::rest_api::ReadRoute`]).
+pub use crate::rest_api::ReadRoute as RestVerb;
 
 /// A gateway answer with HTTP 200 (`status` `OK` or `ERR`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -482,9 +437,9 @@ impl RestBackend {
         if let Some(m) = max_bytes {
             query.push(("max_bytes", m.max(1).to_string()));
         }
-        let a = self.get(verb.route(), &query).await?;
+        let a = self.get(verb.path(), &query).await?;
         if a.status != StatusCode::OK {
-            let e = Self::http_error("GET", verb.route(), &a);
+            let e = Self::http_error("GET", verb.path(), &a);
             return Err(match (&e, max_bytes) {
                 (Error::Payload(m), Some(max)) if m.contains(" exceeded max_bytes ") => {
                     Error::TooLarge {
@@ -500,7 +455,7 @@ impl RestBackend {
                 _ => e,
             });
         }
-        Self::reply("GET", verb.route(), &a)
+        Self::reply("GET", verb.path(), &a)
     }
 
     /// One append, sent once (never retried), as the gateway answered it.

@@ -93,6 +93,38 @@ pub fn read_text(dir: &Path, rel: &str) -> Result<Option<String>, EvidenceError>
         .transpose()
 }
 
+/// The JSON objects of a JSONL pack file, one a line (blank lines skipped); `None` when the
+/// file is absent.
+///
+/// # Errors
+/// As [`read_text`], and [`EvidenceError::Pack`] naming the first line that is not a JSON
+/// object.
+pub fn objects(
+    dir: &Path,
+    rel: &str,
+) -> Result<Option<Vec<serde_json::Map<String, serde_json::Value>>>, EvidenceError> {
+    let Some(t) = read_text(dir, rel)? else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for (i, line) in t.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(serde_json::Value::Object(o)) => out.push(o),
+            _ => {
+                return Err(EvidenceError::pack(
+                    rel,
+                    format!("line {} is not a JSON object", i + 1),
+                ))
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
 /// The size of `dir/rel` if it is a file.
 #[must_use]
 pub fn size(dir: &Path, rel: &str) -> Option<u64> {

@@ -49,29 +49,6 @@ impl SiemExport {
     }
 }
 
-fn jsonl(dir: &Path, rel: &str) -> Result<Vec<Map<String, Value>>, EvidenceError> {
-    let Some(t) = files::read_text(dir, rel)? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for (i, line) in t.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(o)) => out.push(o),
-            _ => {
-                return Err(EvidenceError::pack(
-                    rel,
-                    format!("line {} is not a JSON object", i + 1),
-                ))
-            }
-        }
-    }
-    Ok(out)
-}
-
 fn event(source: &str, entry: &Map<String, Value>, keys: &[&str]) -> Value {
     let mut m = Map::new();
     m.insert("schema".into(), SIEM_SCHEMA.into());
@@ -116,7 +93,7 @@ fn sort_key(e: &Value) -> (i128, i128, String) {
 /// JSON object; [`EvidenceError::Io`].
 pub fn export(dir: &Path) -> Result<SiemExport, EvidenceError> {
     let mut out = SiemExport::default();
-    for o in jsonl(dir, "audit/journal")? {
+    for o in files::objects(dir, "audit/journal")?.unwrap_or_default() {
         out.events.push(event(
             "audit/journal",
             &o,
@@ -125,7 +102,7 @@ pub fn export(dir: &Path) -> Result<SiemExport, EvidenceError> {
             ],
         ));
     }
-    for o in jsonl(dir, "audit/decisions")? {
+    for o in files::objects(dir, "audit/decisions")?.unwrap_or_default() {
         out.events.push(event(
             "audit/decisions",
             &o,

@@ -172,30 +172,6 @@ fn identity(o: &Map<String, Value>) -> Option<TicketIdentity> {
     })
 }
 
-/// The JSON objects of a JSONL pack file (`None` when the file is absent).
-fn objects(dir: &Path, rel: &str) -> Result<Option<Vec<Map<String, Value>>>, EvidenceError> {
-    let Some(t) = files::read_text(dir, rel)? else {
-        return Ok(None);
-    };
-    let mut out = Vec::new();
-    for (i, line) in t.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(o)) => out.push(o),
-            _ => {
-                return Err(EvidenceError::pack(
-                    rel,
-                    format!("line {} is not a JSON object", i + 1),
-                ))
-            }
-        }
-    }
-    Ok(Some(out))
-}
-
 fn journal(o: &Map<String, Value>) -> TimelineEvent {
     let mut e = TimelineEvent::new(
         text(o, "kind").unwrap_or_else(|| "unknown".into()),
@@ -244,10 +220,10 @@ fn decision(o: &Map<String, Value>) -> TimelineEvent {
 /// JSON object; [`EvidenceError::Io`].
 pub fn build(dir: &Path) -> Result<Timeline, EvidenceError> {
     let mut t = Timeline::default();
-    for o in objects(dir, "audit/journal")?.unwrap_or_default() {
+    for o in files::objects(dir, "audit/journal")?.unwrap_or_default() {
         t.events.push(journal(&o));
     }
-    for o in objects(dir, "audit/decisions")?.unwrap_or_default() {
+    for o in files::objects(dir, "audit/decisions")?.unwrap_or_default() {
         t.events.push(decision(&o));
     }
     for (name, kind) in [
@@ -256,7 +232,7 @@ pub fn build(dir: &Path) -> Result<Timeline, EvidenceError> {
         ("deadletter", "host-ticket.deadletter"),
     ] {
         let rel = format!("host/tickets/{name}");
-        for o in objects(dir, &rel)?.unwrap_or_default() {
+        for o in files::objects(dir, &rel)?.unwrap_or_default() {
             let receipt = name != "spec";
             let Some(id) = identity(&o).filter(|_| !receipt || o.contains_key("state")) else {
                 t.skipped += 1;

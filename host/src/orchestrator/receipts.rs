@@ -307,20 +307,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("rename {}", path.display()), e))
 }
 
-/// `v` with every object's keys in sorted order (whatever `serde_json`'s map type).
-#[must_use]
-pub fn sorted(v: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match v {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
-    }
-}
+/// `v` with every object's keys sorted: [`crate::json::sorted`].
+pub use crate::json::sorted;
 
 /// `s` cut to at most `max` bytes on a character boundary.
 #[must_use]

@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::report::message;
-use crate::shell::{auth, bench, interactive, mint, Script, Shell, TcpBackend, Token};
+use crate::shell::{auth, bench, interactive, mint, Shell, TcpBackend, Token};
 use clap::{Parser, Subcommand, ValueEnum};
 use cohesix::backend::{MockBackend, MockOptions};
 use cohesix_sim::Features;
@@ -300,18 +300,7 @@ async fn shell(cli: &Cli) -> Result<(), String> {
     let cwd = std::env::current_dir().map_err(message)?;
     let mut shell = Shell::new(backend, std::io::stdout(), cwd);
     if let Some(path) = &cli.script {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let script = Script::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let report = shell
-            .run_script(&script)
-            .await
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        eprintln!(
-            "script ok: {} commands, {} expectations",
-            report.commands, report.expectations
-        );
-        return Ok(());
+        return shell.run_script_file(path).await;
     }
     if let Some(r) = &cli.role {
         let line = match &cli.ticket {

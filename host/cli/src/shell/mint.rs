@@ -45,27 +45,15 @@ impl fmt::Display for MintError {
 
 impl std::error::Error for MintError {}
 
-/// The first `[[tickets]]` secret for `role` in manifest TOML text.
+/// The first non-empty `[[tickets]]` secret for `role` in manifest TOML text (read by
+/// [`cohesix::auth::secret_from_toml`], the one reader of that table).
 ///
 /// # Errors
-/// [`MintError::Config`] when the text is not TOML.
+/// [`MintError::Config`] when the text is not TOML (the shell does not fall back to the
+/// library's line scan: a broken `COHSH_TICKET_CONFIG` is the operator's to fix).
 pub fn secret_from_toml(text: &str, role: Role) -> Result<Option<String>, MintError> {
-    let value: toml::Value = toml::from_str(text).map_err(|e| MintError::Config(e.to_string()))?;
-    let secret = value
-        .get("tickets")
-        .and_then(toml::Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|t| {
-            t.get("role")
-                .and_then(toml::Value::as_str)
-                .and_then(Role::from_label)
-                == Some(role)
-        })
-        .and_then(|t| t.get("secret"))
-        .and_then(toml::Value::as_str)
-        .map(str::to_owned);
-    Ok(secret)
+    toml::from_str::<toml::Value>(text).map_err(|e| MintError::Config(e.to_string()))?;
+    Ok(cohesix::auth::secret_from_toml(text, role))
 }
 
 /// Resolves the secret for `role` (see the module docs for the order).

@@ -25,7 +25,6 @@ use cohesix_tokio::{Ack, AckStatus, ClientError, Lines, Reply};
 
 use super::backend::{Backend, Op};
 use super::runner::Shell;
-use super::script::Script;
 
 /// `max_bytes` the shell asks the gateway for (its read cap).
 pub const READ_BYTES: usize = 1024 * 1024;
@@ -234,18 +233,7 @@ pub async fn run(
     let cwd: PathBuf = std::env::current_dir().map_err(|e| e.to_string())?;
     let mut shell = Shell::new(backend, std::io::stdout(), cwd);
     if let Some(path) = script {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let script = Script::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let report = shell
-            .run_script(&script)
-            .await
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        eprintln!(
-            "script ok: {} commands, {} expectations",
-            report.commands, report.expectations
-        );
-        return Ok(());
+        return shell.run_script_file(path).await;
     }
     if let Some(r) = role {
         shell

@@ -193,6 +193,26 @@ impl<B: Backend, W: Write> Shell<B, W> {
         Ok(report)
     }
 
+    /// Reads, parses and runs the script file `path`, then prints `script ok: N commands,
+    /// M expectations` to stderr. Cancel-safe as [`Shell::run_script`].
+    ///
+    /// # Errors
+    /// A message naming `path`: unreadable, unparsable, or the script's first failure.
+    pub async fn run_script_file(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let script = Script::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let report = self
+            .run_script(&script)
+            .await
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!(
+            "script ok: {} commands, {} expectations",
+            report.commands, report.expectations
+        );
+        Ok(())
+    }
+
     /// Parses and executes one command line. Cancel-safe as [`Shell::run_script`].
     ///
     /// # Errors
