@@ -7,11 +7,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// FUSE is mandatory with `CI=true` or `COHESIX_REQUIRE_FUSE=1` (`.ci/run` sets the latter
+/// when `/dev/fuse` and `fusermount3` are there, so the tests cannot skip silently).
+fn fuse_required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var("COHESIX_REQUIRE_FUSE").is_ok_and(|v| v == "1")
+}
+
 /// Whether FUSE mounts can run here (see the module docs).
 pub fn fuse_ok(test: &str) -> bool {
     match cohesix_mount::probe() {
         Ok(s) if s.fusermount.is_some() => true,
-        Ok(_) | Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+        Ok(_) | Err(_) if fuse_required() => {
             panic!("{test}: FUSE (/dev/fuse and fusermount3) is required in CI")
         }
         r => {

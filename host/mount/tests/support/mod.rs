@@ -13,12 +13,19 @@ use cohesix::discovery::BackendSpec;
 use cohesix_mount::{mount, MountOptions, Mounted};
 use cohesix_sim::{AuthToken, SimConfig, SimHandle, Simulator};
 
+/// FUSE is mandatory with `CI=true` or `COHESIX_REQUIRE_FUSE=1` (`.ci/run` sets the latter
+/// when `/dev/fuse` and `fusermount3` are there, so the tests cannot skip silently).
+fn fuse_required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var("COHESIX_REQUIRE_FUSE").is_ok_and(|v| v == "1")
+}
+
 /// Whether FUSE mounts can run here. Outside CI a missing `/dev/fuse` skips with one loud
 /// line; with `CI=true` it fails the test.
 pub fn fuse_ok(test: &str) -> bool {
     match cohesix_mount::probe() {
         Ok(_) => true,
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+        Err(e) if fuse_required() => {
             panic!("{test}: FUSE is required in CI: {e}")
         }
         Err(e) => {
