@@ -9,6 +9,8 @@
 //! loopback `TcpStream` (`TCP_NODELAY`) to a tokio echo task: the floor for any request.
 //! `client/ping_rtt`: `Client::ping` (frame encode, session bookkeeping, `OK PING` + `PONG`
 //! reassembly) against the simulator. Target: client median ≤ 1.5 × baseline median.
+//! The `_from_task` variants run the same loop in a spawned task (as a host tool's tasks do)
+//! instead of `block_on` on the bench thread.
 //! `client/ping_pipeline8_per_request` (one caller, 8 per `pipeline` call) against
 //! `handle/8_callers_per_request` (8 tasks on one shared `Console`): target ≥ 0.9× the
 //! single caller's throughput.
@@ -83,6 +85,29 @@ fn bench_ping(c: &mut Criterion) {
         });
     });
 
+    // The same round trip from a spawned task (a worker thread) instead of `block_on` on the
+    // bench thread: a hand-off between tasks on one worker skips the cross-thread unpark.
+    let raw = std::sync::Arc::new(tokio::sync::Mutex::new(raw));
+    group.bench_function("baseline/raw_echo_rtt_from_task", |b| {
+        b.iter_custom(|iters| {
+            let raw = raw.clone();
+            rt.block_on(async move {
+                tokio::spawn(async move {
+                    let mut raw = raw.lock().await;
+                    let mut back = [0u8; PING_FRAME.len()];
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        raw.write_all(&PING_FRAME).await.expect("write");
+                        raw.read_exact(&mut back).await.expect("read");
+                    }
+                    start.elapsed()
+                })
+                .await
+                .expect("task")
+            })
+        });
+    });
+
     let (_sim, client) = rt.block_on(async {
         let mut config = SimConfig::loopback();
         config.features = Features::shipped();
@@ -105,6 +130,23 @@ fn bench_ping(c: &mut Criterion) {
                     client.ping().await.expect("ping");
                 }
                 start.elapsed()
+            })
+        });
+    });
+    let from_task = client.console().clone();
+    group.bench_function("client/ping_rtt_from_task", |b| {
+        b.iter_custom(|iters| {
+            let c = from_task.clone();
+            rt.block_on(async move {
+                tokio::spawn(async move {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        c.ping().await.expect("ping");
+                    }
+                    start.elapsed()
+                })
+                .await
+                .expect("task")
             })
         });
     });
