@@ -60,6 +60,17 @@ async fn echo_server() -> std::net::SocketAddr {
     addr
 }
 
+/// `iters` PING frames written and read back from the echo server; the elapsed time.
+async fn echo_rounds(raw: &mut TcpStream, iters: u64) -> Duration {
+    let mut back = [0u8; PING_FRAME.len()];
+    let start = Instant::now();
+    for _ in 0..iters {
+        raw.write_all(&PING_FRAME).await.expect("write");
+        raw.read_exact(&mut back).await.expect("read");
+    }
+    start.elapsed()
+}
+
 fn bench_ping(c: &mut Criterion) {
     let rt = runtime();
     let mut group = c.benchmark_group("ping");
@@ -72,17 +83,7 @@ fn bench_ping(c: &mut Criterion) {
         s
     });
     group.bench_function("baseline/raw_echo_rtt", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let mut back = [0u8; PING_FRAME.len()];
-                let start = Instant::now();
-                for _ in 0..iters {
-                    raw.write_all(&PING_FRAME).await.expect("write");
-                    raw.read_exact(&mut back).await.expect("read");
-                }
-                start.elapsed()
-            })
-        });
+        b.iter_custom(|iters| rt.block_on(echo_rounds(&mut raw, iters)));
     });
 
     // The same round trip from a spawned task (a worker thread) instead of `block_on` on the
@@ -92,18 +93,9 @@ fn bench_ping(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let raw = raw.clone();
             rt.block_on(async move {
-                tokio::spawn(async move {
-                    let mut raw = raw.lock().await;
-                    let mut back = [0u8; PING_FRAME.len()];
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        raw.write_all(&PING_FRAME).await.expect("write");
-                        raw.read_exact(&mut back).await.expect("read");
-                    }
-                    start.elapsed()
-                })
-                .await
-                .expect("task")
+                tokio::spawn(async move { echo_rounds(&mut *raw.lock().await, iters).await })
+                    .await
+                    .expect("task")
             })
         });
     });
