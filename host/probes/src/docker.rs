@@ -80,10 +80,7 @@ pub async fn probe_docker(opts: &SnapshotOptions) -> ProbeResult {
     let out = match opts.exec.run("docker", &args).await {
         Ok(out) => out,
         Err(e) => {
-            let detail = match &api_error {
-                Some(api) => format!("api: {api}; cli: {e}"),
-                None => format!("cli: {e}"),
-            };
+            let detail = crate::exec::fallback_detail(api_error.as_deref(), &e);
             return ProbeResult::skipped(PROVIDER, format!("{UNAVAILABLE}: {detail}"));
         }
     };

@@ -258,3 +258,15 @@ where
 {
     std::env::join_paths(dirs.into_iter().map(|d| PathBuf::from(d.as_ref()))).unwrap_or_default()
 }
+
+/// The detail of a probe whose SDK and CLI both failed: `api: <e>; cli: <e>`, or `cli: <e>`
+/// when the SDK was not tried.
+pub(crate) fn fallback_detail(
+    api_error: Option<&str>,
+    cli_error: &dyn std::fmt::Display,
+) -> String {
+    match api_error {
+        Some(api) => format!("api: {api}; cli: {cli_error}"),
+        None => format!("cli: {cli_error}"),
+    }
+}
