@@ -197,75 +197,10 @@ fn a_lost_acknowledgement_is_eio_and_logged_as_outcome_unknown() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Forwards frames to the queen at `port`; after forwarding one containing `trigger`, drops
-/// the connection before the reply. A new connection is forwarded only once the queen has
-/// seen the previous one close (else the single console slot is still taken and the queen
-/// turns it away). Returns the proxy's port.
+/// The ack-dropping proxy of the test-support crate in front of the queen at `port`; its port.
 fn ack_dropping_proxy(port: u16, trigger: &'static str) -> u16 {
-    use std::io::Read;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
-    fn frame(r: &mut impl Read) -> Option<Vec<u8>> {
-        let mut len = [0u8; 4];
-        r.read_exact(&mut len).ok()?;
-        let mut f = len.to_vec();
-        f.resize((u32::from_le_bytes(len) as usize).max(4), 0);
-        r.read_exact(&mut f[4..]).ok()?;
-        Some(f)
-    }
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let me = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let fired = Arc::new(AtomicBool::new(false));
-        let mut previous: Option<std::thread::JoinHandle<()>> = None;
-        for c in l.incoming() {
-            if let Some(p) = previous.take() {
-                let _ = p.join();
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            let (Ok(client), Ok(server)) = (c, std::net::TcpStream::connect(("127.0.0.1", port)))
-            else {
-                break;
-            };
-            let cut = Arc::new(AtomicBool::new(false));
-            let (mut c2, mut s2, cut2) = (
-                client.try_clone().unwrap(),
-                server.try_clone().unwrap(),
-                Arc::clone(&cut),
-            );
-            previous = Some(std::thread::spawn(move || {
-                while let Some(f) = frame(&mut s2) {
-                    if cut2.load(Ordering::SeqCst) || c2.write_all(&f).is_err() {
-                        break;
-                    }
-                }
-                let _ = c2.shutdown(std::net::Shutdown::Both);
-                let _ = s2.shutdown(std::net::Shutdown::Both);
-            }));
-            let fired = Arc::clone(&fired);
-            std::thread::spawn(move || {
-                let (mut c, mut s) = (client, server);
-                while let Some(f) = frame(&mut c) {
-                    let hit = !fired.load(Ordering::SeqCst)
-                        && String::from_utf8_lossy(&f).contains(trigger);
-                    if hit {
-                        fired.store(true, Ordering::SeqCst);
-                        cut.store(true, Ordering::SeqCst);
-                    }
-                    if s.write_all(&f).is_err() {
-                        break;
-                    }
-                    if hit {
-                        std::thread::sleep(Duration::from_millis(100));
-                        let _ = c.shutdown(std::net::Shutdown::Both);
-                        let _ = s.shutdown(std::net::Shutdown::Both);
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    me
+    let to = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    cohesix_testsupport::proxy::AckDroppingProxy::start(to, trigger).port()
 }
 
 #[test]

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use cohesix::blocking::Backend;
 use cohesix_mount::Mounted;
+use cohesix_testsupport::proxy::AckDroppingProxy;
 use support::*;
 
 const ENOENT: i32 = 2;
@@ -433,9 +434,9 @@ fn a_lost_acknowledgement_is_eio_and_counted_as_outcome_unknown() {
         return;
     }
     let sim = Sim::start();
-    let proxy = Proxy::start(sim.addr(), "lose-this-ack");
+    let proxy = AckDroppingProxy::start(sim.addr(), "lose-this-ack");
     let mut o = sim.options();
-    o.port = proxy.port;
+    o.port = proxy.port();
     o.host = "127.0.0.1".into();
     let backend = Backend::open(&cohesix::discovery::BackendSpec::Tcp(o.max_retries(0))).unwrap();
     let (m, at) = mount_at(backend, "lost-ack");
@@ -450,80 +451,4 @@ fn a_lost_acknowledgement_is_eio_and_counted_as_outcome_unknown() {
     assert_eq!(text.matches("lose-this-ack").count(), 1, "{text}");
     m.unmount().unwrap();
     let _ = std::fs::remove_dir(&at);
-}
-
-/// A TCP proxy that forwards frames both ways; after forwarding a client frame containing
-/// `trigger` (once), it forwards no more replies and drops that connection: the request
-/// reached the queen, its acknowledgement never reaches the client.
-struct Proxy {
-    port: u16,
-}
-
-fn read_frame(r: &mut impl std::io::Read) -> Option<Vec<u8>> {
-    let mut len = [0u8; 4];
-    r.read_exact(&mut len).ok()?;
-    let n = u32::from_le_bytes(len) as usize;
-    let mut frame = len.to_vec();
-    frame.resize(n.max(4), 0);
-    r.read_exact(&mut frame[4..]).ok()?;
-    Some(frame)
-}
-
-impl Proxy {
-    fn start(to: std::net::SocketAddr, trigger: &'static str) -> Self {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        use std::sync::Arc;
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            let fired = Arc::new(AtomicBool::new(false));
-            // A new connection waits until the queen saw the previous one close (its single
-            // console slot would still be taken).
-            let mut previous: Option<std::thread::JoinHandle<()>> = None;
-            for c in l.incoming() {
-                if let Some(p) = previous.take() {
-                    let _ = p.join();
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                let Ok(client) = c else { break };
-                let Ok(server) = std::net::TcpStream::connect(to) else {
-                    break;
-                };
-                let cut = Arc::new(AtomicBool::new(false));
-                let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                let cut2 = Arc::clone(&cut);
-                previous = Some(std::thread::spawn(move || {
-                    while let Some(f) = read_frame(&mut s2) {
-                        if cut2.load(Ordering::SeqCst) || c2.write_all(&f).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = c2.shutdown(std::net::Shutdown::Both);
-                    let _ = s2.shutdown(std::net::Shutdown::Both);
-                }));
-                let fired = Arc::clone(&fired);
-                std::thread::spawn(move || {
-                    let (mut c, mut s) = (client, server);
-                    while let Some(f) = read_frame(&mut c) {
-                        let hit = !fired.load(Ordering::SeqCst)
-                            && String::from_utf8_lossy(&f).contains(trigger);
-                        if hit {
-                            fired.store(true, Ordering::SeqCst);
-                            cut.store(true, Ordering::SeqCst);
-                        }
-                        if s.write_all(&f).is_err() {
-                            break;
-                        }
-                        if hit {
-                            std::thread::sleep(Duration::from_millis(100));
-                            let _ = c.shutdown(std::net::Shutdown::Both);
-                            let _ = s.shutdown(std::net::Shutdown::Both);
-                            break;
-                        }
-                    }
-                });
-            }
-        });
-        Self { port }
-    }
 }
