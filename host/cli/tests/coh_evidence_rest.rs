@@ -14,20 +14,7 @@ const TOKEN: &str = "rest-evidence-token-9c2d71";
 
 fn coh() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_coh"));
-    for v in [
-        "COHESIX_MOCK",
-        "COHESIX_MOUNT_ROOT",
-        "COH_REST_URL",
-        "HIVE_GATEWAY_URL",
-        "COHESIX_REST_URL",
-        "COH_AUTH_TOKEN",
-        "COHSH_AUTH_TOKEN",
-        "COH_POLICY",
-        "COHSH_REST_AUTH_TOKEN",
-        "HIVE_GATEWAY_REQUEST_AUTH_TOKEN",
-    ] {
-        c.env_remove(v);
-    }
+    cohesix_testsupport::env::hermetic(&mut c);
     c
 }
 

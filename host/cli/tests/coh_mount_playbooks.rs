@@ -13,12 +13,8 @@ use coh_mount_support::*;
 use serde_json::Value;
 
 fn playbook(args: &[String]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cohesix-playbook"))
+    cohesix_testsupport::env::hermetic(&mut Command::new(env!("CARGO_BIN_EXE_cohesix-playbook")))
         .args(args)
-        .env_remove("COHESIX_MOCK")
-        .env_remove("COH_AUTH_TOKEN")
-        .env_remove("COHSH_AUTH_TOKEN")
-        .env_remove("JOB_COMPLETION_INDEX")
         .output()
         .unwrap()
 }

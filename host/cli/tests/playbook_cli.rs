@@ -7,10 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cohesix-playbook"));
-    c.env_remove("COHESIX_MOCK")
-        .env_remove("COH_AUTH_TOKEN")
-        .env_remove("COHSH_AUTH_TOKEN")
-        .env_remove("JOB_COMPLETION_INDEX");
+    cohesix_testsupport::env::hermetic(&mut c);
     c
 }
 

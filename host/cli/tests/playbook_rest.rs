@@ -20,20 +20,7 @@ const RUN_ID: &str = "0badcafe";
 
 fn playbook() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cohesix-playbook"));
-    for v in [
-        "COHESIX_MOCK",
-        "COHESIX_MOUNT_ROOT",
-        "COH_REST_URL",
-        "HIVE_GATEWAY_URL",
-        "COHESIX_REST_URL",
-        "COH_AUTH_TOKEN",
-        "COHSH_AUTH_TOKEN",
-        "COHSH_REST_AUTH_TOKEN",
-        "HIVE_GATEWAY_REQUEST_AUTH_TOKEN",
-        "JOB_COMPLETION_INDEX",
-    ] {
-        c.env_remove(v);
-    }
+    cohesix_testsupport::env::hermetic(&mut c);
     c.args(["--playbook", BOOK, "--run-id", RUN_ID, "--no-host-snapshot"]);
     c
 }

@@ -3,6 +3,7 @@
 //! * [`frame`], [`frames`]: encode frames by hand (including deliberately wrong ones).
 //! * [`raw`]: a framed TCP connection with no client logic ([`raw::RawConn`]).
 //! * [`scripted`]: a loopback listener whose behaviour a test writes out step by step.
+//! * [`env`]: child processes that inherit no Cohesix variables ([`env::hermetic`]).
 //! * [`proxy`]: a TCP proxy that loses one acknowledgement ([`proxy::AckDroppingProxy`]).
 //! * [`fake`]: a small in-memory queen (AUTH, ATTACH, then a handler per line) that
 //!   records how many frames a client kept unanswered.
@@ -10,6 +11,7 @@
 //! Everything here panics on unexpected input: it is test code.
 #![allow(clippy::missing_panics_doc)]
 
+pub mod env;
 pub mod fake;
 pub mod proxy;
 pub mod raw;
