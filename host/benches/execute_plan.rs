@@ -15,36 +15,11 @@ use std::time::{Duration, Instant};
 use cohesix::auth::Secret;
 use cohesix::backend::{MockBackend, MockOptions, TcpBackend, TcpOptions};
 use cohesix::sim::{AuthToken, SimConfig, Simulator};
-use cohesix::{ApprovalRequest, ExportRequest, LeaseRequest, Orchestrator, Plan, ScheduleRequest};
+use cohesix::Orchestrator;
 use criterion::{criterion_group, criterion_main, Criterion};
 
-fn plan() -> Plan<'static> {
-    Plan::new()
-        .approval(ApprovalRequest::approve("approve-1", "/queen/ctl"))
-        .schedule(
-            ScheduleRequest::new("s-1", "worker-gpu")
-                .priority(1)
-                .ticks(2)
-                .budget_ms(50),
-        )
-        .schedule(
-            ScheduleRequest::new("s-2", "worker-gpu")
-                .priority(2)
-                .ticks(2)
-                .budget_ms(50),
-        )
-        .schedule(
-            ScheduleRequest::new("s-3", "worker-gpu")
-                .priority(3)
-                .ticks(2)
-                .budget_ms(50),
-        )
-        .lease(LeaseRequest::grant("l-1", "queen", "gpu0", 60))
-        .lease(LeaseRequest::grant("l-2", "queen", "gpu1", 60))
-        .lease(LeaseRequest::quota("queen", "gpu0", 4, 8))
-        .export(ExportRequest::open("exp-1", 30))
-        .export(ExportRequest::close("exp-1", "done"))
-}
+#[path = "../tests/orchestrator_support/plan.rs"]
+mod plan;
 
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -52,7 +27,7 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("runtime");
-    let plan = plan();
+    let plan = plan::nine_line_plan();
     assert_eq!(plan.len(), 9);
     let mut g = c.benchmark_group("execute_plan_nine_lines");
     g.sample_size(30).measurement_time(Duration::from_secs(8));

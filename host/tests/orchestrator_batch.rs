@@ -4,15 +4,15 @@
 //! k+1..n not written; nothing is re-sent; a dry run opens no connection.
 
 mod orchestrator_support;
+#[path = "orchestrator_support/plan.rs"]
+mod plan;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use cohesix::backend::{TcpBackend, TcpOptions};
 use cohesix::orchestrator::{LineOutcome, Plan, PlanExecution};
-use cohesix::{
-    ApprovalRequest, Error, ErrorKind, ExportRequest, LeaseRequest, Orchestrator, ScheduleRequest,
-};
+use cohesix::{Error, ErrorKind, ExportRequest, LeaseRequest, Orchestrator, ScheduleRequest};
 use orchestrator_support::{faulty_backend, sim, sim_lines, Fault};
 
 fn grants(ids: &[&'static str]) -> Vec<LeaseRequest<'static>> {
@@ -125,41 +125,13 @@ async fn a_dropped_ack_is_unknown_and_never_resent() {
     assert_eq!(counters.connections.load(Ordering::SeqCst), 2);
 }
 
-fn nine_line_plan() -> Plan<'static> {
-    Plan::new()
-        .approval(ApprovalRequest::approve("approve-1", "/queen/ctl"))
-        .schedule(
-            ScheduleRequest::new("s-1", "worker-gpu")
-                .priority(1)
-                .ticks(2)
-                .budget_ms(50),
-        )
-        .schedule(
-            ScheduleRequest::new("s-2", "worker-gpu")
-                .priority(2)
-                .ticks(2)
-                .budget_ms(50),
-        )
-        .schedule(
-            ScheduleRequest::new("s-3", "worker-gpu")
-                .priority(3)
-                .ticks(2)
-                .budget_ms(50),
-        )
-        .lease(LeaseRequest::grant("l-1", "queen", "gpu0", 60))
-        .lease(LeaseRequest::grant("l-2", "queen", "gpu1", 60))
-        .lease(LeaseRequest::quota("queen", "gpu0", 4, 8))
-        .export(ExportRequest::open("exp-1", 30))
-        .export(ExportRequest::close("exp-1", "done"))
-}
-
 #[tokio::test]
 async fn a_plan_stops_across_phases_and_reports_the_rest_as_not_written() {
     let core = sim();
     let (backend, counters) = faulty_backend(&core, Fault::Refuse { nth: 6 });
     let orch = Orchestrator::new(backend);
     let err = orch
-        .execute_plan(&nine_line_plan(), false)
+        .execute_plan(&plan::nine_line_plan(), false)
         .await
         .unwrap_err();
     let b = err.batch().unwrap();
@@ -181,7 +153,10 @@ async fn a_plan_stops_across_phases_and_reports_the_rest_as_not_written() {
     let core = sim();
     let (backend, _) = faulty_backend(&core, Fault::None);
     let orch = Orchestrator::new(backend);
-    let done = orch.execute_plan(&nine_line_plan(), false).await.unwrap();
+    let done = orch
+        .execute_plan(&plan::nine_line_plan(), false)
+        .await
+        .unwrap();
     assert!(!done.dry_run && done.planned.is_empty());
     let paths: Vec<&str> = done.writes().iter().map(|w| w.path.as_str()).collect();
     assert_eq!(
@@ -209,7 +184,7 @@ async fn a_dry_run_touches_nothing_and_opens_no_connection() {
     let core = sim();
     let (backend, counters) = faulty_backend(&core, Fault::None);
     let orch = Orchestrator::new(backend);
-    let plan = nine_line_plan();
+    let plan = plan::nine_line_plan();
     let done = orch.execute_plan(&plan, true).await.unwrap();
     assert!(done.dry_run);
     assert!(done.writes().is_empty());
@@ -247,7 +222,7 @@ async fn an_invalid_line_anywhere_in_a_plan_writes_nothing() {
     let core = sim();
     let (backend, counters) = faulty_backend(&core, Fault::None);
     let orch = Orchestrator::new(backend);
-    let mut plan = nine_line_plan();
+    let mut plan = plan::nine_line_plan();
     plan.exports.push(ExportRequest::close("exp-2", "not ok"));
     let e = orch.execute_plan(&plan, false).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Caller);
