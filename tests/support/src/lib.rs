@@ -3,7 +3,7 @@
 //! * [`frame`], [`frames`]: encode frames by hand (including deliberately wrong ones).
 //! * [`raw`]: a framed TCP connection with no client logic ([`raw::RawConn`]).
 //! * [`scripted`]: a loopback listener whose behaviour a test writes out step by step.
-//! * [`env`]: child processes that inherit no Cohesix variables ([`env::hermetic`]).
+//! * [`mod@env`]: child processes that inherit no Cohesix variables ([`env::hermetic`]).
 //! * [`proxy`]: a TCP proxy that loses one acknowledgement ([`proxy::AckDroppingProxy`]).
 //! * [`fake`]: a small in-memory queen (AUTH, ATTACH, then a handler per line) that
 //!   records how many frames a client kept unanswered.
