@@ -18,7 +18,10 @@
 //!   keeps the connection alive with the session's heartbeat, reconnects through a
 //!   [`Connector`] with back-off, re-sends only idempotent reads, and bounds every request
 //!   by a whole-request deadline and every reply by a byte budget
-//!   ([`Console::stream`] for more). See [`console`] for the full contract.
+//!   ([`Console::stream`] for more). A caller waiting on its reply polls the connection
+//!   itself on the driver's runtime (writing its request and reading its reply on its own
+//!   thread, no task hand-off); the driver task polls it whenever nobody waits. See
+//!   [`console`] for the full contract.
 //! * [`Client`]: an eager-connecting `&mut` facade over one console (connect errors come
 //!   from the constructor), for shells and one-shot tools.
 //! * [`Ack`] keeps the queen's line as received and reads it with the core's reply parser;
@@ -26,6 +29,7 @@
 //! * Tracing: span `cohesix.console` per driver; the token and ticket are never logged (the
 //!   core's `Credentials` redacts them in `Debug`).
 
+mod alarm;
 mod client;
 pub mod config;
 pub mod connector;

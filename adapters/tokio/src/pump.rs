@@ -26,8 +26,9 @@ use cohesix_core::session::{
     Event, Outcome, RequestId, Session, SessionError, State, TRANSMIT_BUF_LEN,
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::{sleep_until, Duration, Instant};
+use tokio::time::{Duration, Instant};
 
+use crate::alarm::Alarm;
 use crate::error::ClientError;
 use crate::reply::{Ack, AckStatus, Lines, Reply};
 
@@ -150,6 +151,8 @@ pub(crate) struct Pump<S> {
     /// Deadline backstop: the longest the pump waits without any inbound byte while a
     /// reply is awaited.
     pub(crate) stall_limit: Duration,
+    /// The one timer entry [`Pump::wait_io`] sleeps on.
+    alarm: Alarm,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
@@ -174,12 +177,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
             authenticated: false,
             read_paused: false,
             stall_limit,
+            alarm: Alarm::new(),
         }
     }
 
-    /// Milliseconds since the pump was created (the session's clock).
-    pub(crate) fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    /// `now` on the session's clock: milliseconds since the pump was created.
+    fn ms_at(&self, now: Instant) -> u64 {
+        u64::try_from(now.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX)
     }
 
     fn instant_of(&self, ms: u64) -> Instant {
@@ -271,13 +275,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
     /// Moves every frame the session wants to send into `tx` and writes what the transport
     /// takes without waiting (one poll with a no-op waker; `Pending` leaves the rest for
     /// [`Pump::wait_io`], which polls with the task's waker).
-    pub(crate) fn flush_now(&mut self) {
+    pub(crate) fn flush_now(&mut self, now: Instant) {
         if self.stream.is_none() {
             // Frames stay in the session until a transport exists (AUTH goes out in the
             // first write of the next connection).
             return;
         }
-        let now = self.now_ms();
+        let now = self.ms_at(now);
         let mut frame = [0u8; TRANSMIT_BUF_LEN];
         while let Some(n) = self.session.poll_transmit(now, &mut frame) {
             self.tx.extend_from_slice(frame.get(..n).unwrap_or(&[]));
@@ -338,8 +342,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
     }
 
     /// Hands bytes to the session and collects the events they produce.
-    fn feed(&mut self, n: usize) {
-        let now = self.now_ms();
+    fn feed(&mut self, n: usize, now: u64) {
         let mut off = 0;
         while off < n {
             let used = self
@@ -445,12 +448,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
     }
 
     /// Waits for one of: inbound bytes, transport room for pending output (or a pending
-    /// flush), the session's next deadline, or the stall backstop, and handles it.
+    /// flush), the session's next deadline, the caller's `until`, or the stall backstop,
+    /// and handles it. Reaching `until` only returns `Ok(())`.
     ///
     /// Cancel-safe: the transport is polled inside one `poll_fn` that completes in the very
     /// poll in which a read or write makes progress, and the result is applied before this
-    /// function returns, with no await in between; the timer branches consume nothing.
-    pub(crate) async fn wait_io(&mut self) -> Result<(), ClientError> {
+    /// function returns, with no await in between; the timer consumes nothing.
+    pub(crate) async fn wait_io(
+        &mut self,
+        now: Instant,
+        until: Option<Instant>,
+    ) -> Result<(), ClientError> {
         enum Wake {
             Io(IoEvent),
             Timer,
@@ -464,7 +472,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
             (self.session.in_flight() > 0 || self.session.queued() > 0) && !self.read_paused;
         // Without anything awaited the backstop never fires (an idle wait is bounded by
         // its caller).
-        let stall = Instant::now() + self.stall_limit;
+        let stall = awaiting.then(|| now + self.stall_limit);
+        // The earliest of the deadlines, and whether it is the stall backstop.
+        let alarm_at = [
+            deadline.map(|d| (d, false)),
+            until.map(|u| (u, false)),
+            stall.map(|s| (s, true)),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(at, _)| *at);
         let want_write = self.tx_sent < self.tx.len();
         let want_flush = self.need_flush;
         let paused = self.read_paused;
@@ -473,46 +490,51 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
             tx,
             tx_sent,
             rx,
+            alarm,
             ..
         } = self;
         let Some(stream) = stream.as_mut() else {
             return Err(ClientError::Closed);
         };
         let sent = *tx_sent;
-        let io = poll_fn(|cx| {
+        let wake = poll_fn(|cx| {
             if want_write {
                 let pending = tx.get(sent..).unwrap_or(&[]);
                 if let Poll::Ready(r) = Pin::new(&mut *stream).poll_write(cx, pending) {
-                    return Poll::Ready(IoEvent::Wrote(r));
+                    return Poll::Ready(Wake::Io(IoEvent::Wrote(r)));
                 }
             } else if want_flush {
                 if let Poll::Ready(r) = Pin::new(&mut *stream).poll_flush(cx) {
-                    return Poll::Ready(IoEvent::Flushed(r));
+                    return Poll::Ready(Wake::Io(IoEvent::Flushed(r)));
                 }
             }
-            if paused {
-                // A streamed request's outbox is full: leave the bytes in the socket (TCP
-                // back-pressure) until the caller takes lines.
-                return Poll::Pending;
+            // A streamed request's outbox is full: leave the bytes in the socket (TCP
+            // back-pressure) until the caller takes lines.
+            if !paused {
+                let mut buf = ReadBuf::new(rx.as_mut_slice());
+                match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
+                    Poll::Ready(Ok(())) => {
+                        return Poll::Ready(Wake::Io(IoEvent::Read(Ok(buf.filled().len()))))
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Wake::Io(IoEvent::Read(Err(e)))),
+                    Poll::Pending => {}
+                }
             }
-            let mut buf = ReadBuf::new(rx.as_mut_slice());
-            match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
-                Poll::Ready(Ok(())) => Poll::Ready(IoEvent::Read(Ok(buf.filled().len()))),
-                Poll::Ready(Err(e)) => Poll::Ready(IoEvent::Read(Err(e))),
-                Poll::Pending => Poll::Pending,
+            match alarm_at {
+                Some((at, stall)) if alarm.poll_at(cx, at).is_ready() => {
+                    Poll::Ready(if stall { Wake::Stall } else { Wake::Timer })
+                }
+                _ => Poll::Pending,
             }
-        });
-        let wake = tokio::select! {
-            ev = io => Wake::Io(ev),
-            () = sleep_until(deadline.unwrap_or(stall)), if deadline.is_some() => Wake::Timer,
-            () = sleep_until(stall), if awaiting => Wake::Stall,
-        };
+        })
+        .await;
+        let now = Instant::now();
         match wake {
             Wake::Io(IoEvent::Read(Ok(0))) => {
                 tracing::debug!("peer closed the connection");
                 self.abort();
             }
-            Wake::Io(IoEvent::Read(Ok(n))) => self.feed(n),
+            Wake::Io(IoEvent::Read(Ok(n))) => self.feed(n, self.ms_at(now)),
             Wake::Io(IoEvent::Wrote(Ok(0))) => {
                 tracing::debug!("transport accepts no more bytes");
                 self.abort();
@@ -531,8 +553,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
                 }
             }
             Wake::Timer => {
-                let now = self.now_ms();
-                self.session.handle_timeout(now);
+                self.session.handle_timeout(self.ms_at(now));
                 self.drain_events();
             }
             Wake::Stall => {
@@ -541,7 +562,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
                 return Err(ClientError::Timeout { op: "request" });
             }
         }
-        self.flush_now();
+        self.flush_now(now);
         Ok(())
     }
 }

@@ -10,7 +10,11 @@
 //! `client/ping_rtt`: `Client::ping` (frame encode, session bookkeeping, `OK PING` + `PONG`
 //! reassembly) against the simulator. Target: client median ≤ 1.5 × baseline median.
 //! The `_from_task` variants run the same loop in a spawned task (as a host tool's tasks do)
-//! instead of `block_on` on the bench thread.
+//! instead of `block_on` on the bench thread. `baseline/raw_sim_ping_from_task` writes PING
+//! frames to the simulator on a raw socket: the simulator's own share of a round trip.
+//! Before the criterion groups, a p50 report times every single round trip of the raw echo
+//! and of `Console::ping` (the variants interleaved in rounds) and prints p50, p99 and the
+//! ratio of the p50s.
 //! `client/ping_pipeline8_per_request` (one caller, 8 per `pipeline` call) against
 //! `handle/8_callers_per_request` (8 tasks on one shared `Console`): target ≥ 0.9× the
 //! single caller's throughput.
@@ -22,11 +26,14 @@ use std::time::{Duration, Instant};
 
 use cohesix_sim::{Features, SimConfig, Simulator};
 use cohesix_tokio::{Client, ClientConfig, Credentials, Request, Role};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const PING_FRAME: [u8; 8] = [8, 0, 0, 0, b'P', b'I', b'N', b'G'];
+const AUTH_FRAME: [u8; 17] = [
+    17, 0, 0, 0, b'A', b'U', b'T', b'H', b' ', b'c', b'h', b'a', b'n', b'g', b'e', b'm', b'e',
+];
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -60,13 +67,42 @@ async fn echo_server() -> std::net::SocketAddr {
     addr
 }
 
+/// A simulator and a client attached to it.
+async fn sim_client() -> (cohesix_sim::SimHandle, Client) {
+    let mut config = SimConfig::loopback();
+    config.features = Features::shipped();
+    let sim = Simulator::spawn(config).await.expect("simulator");
+    let creds = Credentials::new("changeme", Role::Queen, None).expect("creds");
+    let client = Client::connect(
+        sim.local_addr(),
+        creds,
+        ClientConfig::new().with_heartbeat(None),
+    )
+    .await
+    .expect("connect");
+    (sim, client)
+}
+
+/// A loopback connection to a fresh echo server.
+async fn echo_client() -> TcpStream {
+    let addr = echo_server().await;
+    let s = TcpStream::connect(addr).await.expect("connect echo");
+    s.set_nodelay(true).expect("nodelay");
+    s
+}
+
+/// One PING frame written and read back from the echo server.
+async fn echo_once(raw: &mut TcpStream, back: &mut [u8; PING_FRAME.len()]) {
+    raw.write_all(&PING_FRAME).await.expect("write");
+    raw.read_exact(back).await.expect("read");
+}
+
 /// `iters` PING frames written and read back from the echo server; the elapsed time.
 async fn echo_rounds(raw: &mut TcpStream, iters: u64) -> Duration {
     let mut back = [0u8; PING_FRAME.len()];
     let start = Instant::now();
     for _ in 0..iters {
-        raw.write_all(&PING_FRAME).await.expect("write");
-        raw.read_exact(&mut back).await.expect("read");
+        echo_once(raw, &mut back).await;
     }
     start.elapsed()
 }
@@ -76,12 +112,7 @@ fn bench_ping(c: &mut Criterion) {
     let mut group = c.benchmark_group("ping");
     group.measurement_time(Duration::from_secs(5));
 
-    let mut raw = rt.block_on(async {
-        let addr = echo_server().await;
-        let s = TcpStream::connect(addr).await.expect("connect echo");
-        s.set_nodelay(true).expect("nodelay");
-        s
-    });
+    let mut raw = rt.block_on(echo_client());
     group.bench_function("baseline/raw_echo_rtt", |b| {
         b.iter_custom(|iters| rt.block_on(echo_rounds(&mut raw, iters)));
     });
@@ -100,20 +131,45 @@ fn bench_ping(c: &mut Criterion) {
         });
     });
 
-    let (_sim, client) = rt.block_on(async {
+    // PING frames written straight to a simulator on a raw socket (after AUTH): what the
+    // simulator itself costs per round trip, without any client code.
+    let (_raw_sim, sim_raw) = rt.block_on(async {
         let mut config = SimConfig::loopback();
         config.features = Features::shipped();
         let sim = Simulator::spawn(config).await.expect("simulator");
-        let creds = Credentials::new("changeme", Role::Queen, None).expect("creds");
-        let client = Client::connect(
-            sim.local_addr(),
-            creds,
-            ClientConfig::new().with_heartbeat(None),
-        )
-        .await
-        .expect("connect");
-        (sim, client)
+        let mut s = TcpStream::connect(sim.local_addr())
+            .await
+            .expect("connect sim");
+        s.set_nodelay(true).expect("nodelay");
+        s.write_all(&AUTH_FRAME).await.expect("auth");
+        let mut len = [0u8; 4];
+        s.read_exact(&mut len).await.expect("auth ack length");
+        let mut ack = vec![0u8; (u32::from_le_bytes(len) as usize).saturating_sub(4)];
+        s.read_exact(&mut ack).await.expect("auth ack");
+        (sim, std::sync::Arc::new(tokio::sync::Mutex::new(s)))
     });
+    group.bench_function("baseline/raw_sim_ping_from_task", |b| {
+        b.iter_custom(|iters| {
+            let s = sim_raw.clone();
+            rt.block_on(async move {
+                tokio::spawn(async move {
+                    let mut s = s.lock().await;
+                    // `PONG` and `OK PING reply=pong`, in either order: 8 + 22 bytes.
+                    let mut back = [0u8; 30];
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        s.write_all(&PING_FRAME).await.expect("write");
+                        s.read_exact(&mut back).await.expect("read");
+                    }
+                    start.elapsed()
+                })
+                .await
+                .expect("task")
+            })
+        });
+    });
+
+    let (_sim, client) = rt.block_on(sim_client());
     group.bench_function("client/ping_rtt", |b| {
         b.iter_custom(|iters| {
             rt.block_on(async {
@@ -186,5 +242,104 @@ fn bench_ping(c: &mut Criterion) {
     group.finish();
 }
 
+/// Round trips per variant and round of the p50 report.
+const P50_BATCH: usize = 2_000;
+/// Rounds of the p50 report; the variants take turns in every round, so drift in the
+/// machine's load affects them alike.
+const P50_ROUNDS: usize = 10;
+
+/// Latency of each of `n` round trips of `raw` (`None`: PINGs through `console`).
+async fn timed_round_trips(
+    n: usize,
+    raw: Option<&mut TcpStream>,
+    console: &cohesix_tokio::Console,
+) -> Vec<Duration> {
+    let mut out = Vec::with_capacity(n);
+    let mut back = [0u8; PING_FRAME.len()];
+    match raw {
+        Some(raw) => {
+            for _ in 0..n {
+                let t = Instant::now();
+                echo_once(raw, &mut back).await;
+                out.push(t.elapsed());
+            }
+        }
+        None => {
+            for _ in 0..n {
+                let t = Instant::now();
+                console.ping().await.expect("ping");
+                out.push(t.elapsed());
+            }
+        }
+    }
+    out
+}
+
+fn quantile(sorted: &[Duration], q: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e6)
+}
+
+/// Prints the p50 and p99 of single PING round trips (each timed on its own) through the
+/// console handle and over the raw echo, from `block_on` and from a spawned task, and the
+/// client/raw ratios of the p50s.
+fn p50_report() {
+    let rt = runtime();
+    let (_sim, client) = rt.block_on(sim_client());
+    let console = client.console().clone();
+    let raw = std::sync::Arc::new(tokio::sync::Mutex::new(rt.block_on(echo_client())));
+    let mut lat: [Vec<Duration>; 4] = Default::default();
+    for _ in 0..P50_ROUNDS {
+        rt.block_on(async {
+            let mut r = raw.lock().await;
+            lat[0].extend(timed_round_trips(P50_BATCH, Some(&mut r), &console).await);
+            lat[1].extend(timed_round_trips(P50_BATCH, None, &console).await);
+        });
+        let (r, c) = (raw.clone(), console.clone());
+        let (a, b) = rt.block_on(async move {
+            tokio::spawn(async move {
+                let mut r = r.lock().await;
+                let a = timed_round_trips(P50_BATCH, Some(&mut r), &c).await;
+                let b = timed_round_trips(P50_BATCH, None, &c).await;
+                (a, b)
+            })
+            .await
+            .expect("task")
+        });
+        lat[2].extend(a);
+        lat[3].extend(b);
+    }
+    let names = [
+        "raw echo, block_on",
+        "console, block_on",
+        "raw echo, from task",
+        "console, from task",
+    ];
+    println!(
+        "ping p50 report: {P50_ROUNDS} rounds x {P50_BATCH} round trips per variant, interleaved"
+    );
+    let mut p50 = [0.0; 4];
+    for (i, l) in lat.iter_mut().enumerate() {
+        l.sort_unstable();
+        p50[i] = quantile(l, 0.5);
+        println!(
+            "  {:<22} p50 {:>7.2} us  p99 {:>7.2} us",
+            names[i],
+            p50[i],
+            quantile(l, 0.99)
+        );
+    }
+    println!(
+        "  ratio console/raw p50: block_on {:.2}x, from task {:.2}x (target <= 1.5x)",
+        p50[1] / p50[0],
+        p50[3] / p50[2]
+    );
+}
+
 criterion_group!(benches, bench_ping);
-criterion_main!(benches);
+
+fn main() {
+    p50_report();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

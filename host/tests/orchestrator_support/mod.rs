@@ -100,12 +100,18 @@ async fn proxy(client: DuplexStream, server: DuplexStream, fault: Fault, c: Arc<
     let drop_ack = Arc::new(AtomicBool::new(false));
     let down = {
         let cw = cw.clone();
+        let sw = sw.clone();
         let drop_ack = drop_ack.clone();
         tokio::spawn(async move {
             while let Some(frame) = read_frame(&mut sr).await {
                 let is_echo_ack = frame.starts_with(b"OK ECHO") || frame.starts_with(b"ERR ECHO");
                 if is_echo_ack && drop_ack.load(Ordering::SeqCst) {
-                    // Close before the ack reaches the client.
+                    // The connection dies before the ack reaches the client, on both sides:
+                    // the queen sees it close (and frees its one console slot, then closes
+                    // its end) before the client does, so a client that reconnects at once
+                    // is served, as by a real queen whose link dropped.
+                    let _ = sw.lock().await.shutdown().await;
+                    while read_frame(&mut sr).await.is_some() {}
                     let _ = cw.lock().await.shutdown().await;
                     return;
                 }

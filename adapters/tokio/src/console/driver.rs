@@ -1,7 +1,8 @@
-//! The connection driver: the one task that owns the transport and the core session.
+//! The connection: the one future that owns the transport and the core session (polled by
+//! the [`Driver`](super::Driver) task or by a waiting caller, see `engine`).
 //!
 //! ```text
-//!   callers ──Msg (bounded mpsc)──► Driver ── waiting (FIFO, ≤ queue_capacity)
+//!   callers ──Msg (bounded mpsc)──► Connection ── waiting (FIFO, ≤ queue_capacity)
 //!                                    │  admit while attached: Pump::send (≤ 8 on the wire,
 //!                                    │  enforced by the core session)
 //!                                    │  Pump::wait_io  ◄──► transport (Connector)
@@ -13,7 +14,9 @@
 //! Every wait has a deadline: connects and handshakes the operation timeout, each request
 //! its whole-request deadline (past it the request completes as timed out, and if it was on
 //! the wire the connection is reset), streamed lines the session's per-line timeout. The
-//! idle heartbeat is the core session's: the driver keeps polling it while attached.
+//! idle heartbeat is the core session's: the driver keeps polling it while attached. While a
+//! transport is open, these deadlines, the session's own and the stall backstop share the
+//! pump's one re-armed timer (`alarm`), so a request costs no timer-wheel work.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -71,11 +74,9 @@ enum Wake<Io> {
     Timer,
 }
 
-/// The connection task of a [`Console`](super::Console). Run it with
-/// `tokio::spawn(driver.run())` (what [`Console::connect`](super::Console::connect) does);
-/// it ends once every handle is dropped and outstanding work is done, after sending `QUIT`.
-#[must_use = "the driver does nothing unless its run() future is polled"]
-pub struct Driver<C: Connector> {
+/// The state of the one connection of a [`Console`](super::Console): its future is what the
+/// [`Driver`](super::Driver) task runs (and what waiting callers poll, see `engine`).
+pub(crate) struct Connection<C: Connector> {
     connector: Arc<C>,
     config: ClientConfig,
     rx: mpsc::Receiver<Msg>,
@@ -93,9 +94,9 @@ pub struct Driver<C: Connector> {
     shared: Arc<Shared>,
 }
 
-impl<C: Connector> std::fmt::Debug for Driver<C> {
+impl<C: Connector> std::fmt::Debug for Connection<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Driver")
+        f.debug_struct("Connection")
             .field("transport", &self.connector.describe())
             .field("waiting", &self.waiting.len())
             .field("in_flight", &self.inflight.len())
@@ -103,7 +104,7 @@ impl<C: Connector> std::fmt::Debug for Driver<C> {
     }
 }
 
-impl<C: Connector> Driver<C> {
+impl<C: Connector> Connection<C> {
     pub(crate) fn new(
         connector: Arc<C>,
         config: ClientConfig,
@@ -133,7 +134,7 @@ impl<C: Connector> Driver<C> {
     /// Runs the connection until every handle is gone and all work is done. The future is
     /// `Send`; dropping it closes the transport without `QUIT` and fails every waiting
     /// request with [`ClientError::Closed`] (their callers see the channel close).
-    pub async fn run(self) {
+    pub(crate) async fn run(self) {
         let span = tracing::debug_span!("cohesix.console", transport = %self.connector.describe());
         self.serve().instrument(span).await;
     }
@@ -151,7 +152,7 @@ impl<C: Connector> Driver<C> {
             }
             self.admit();
             self.hand_out_streams(now);
-            self.pump.flush_now();
+            self.pump.flush_now(now);
             self.publish();
             if self.finished() {
                 break;
@@ -160,7 +161,7 @@ impl<C: Connector> Driver<C> {
                 // Completions from a reset or a failed send: decide them before waiting.
                 continue;
             }
-            match self.wait().await {
+            match self.wait(now).await {
                 Wake::Msg(Some(msg)) => self.accept(msg),
                 Wake::Msg(None) => self.rx_open = false,
                 Wake::Connected(result) => self.connected(result),
@@ -214,6 +215,11 @@ impl<C: Connector> Driver<C> {
 
     /// Fails requests whose deadline passed; resets the connection for ones on the wire.
     fn expire(&mut self, now: Instant) {
+        let stale = |job: &Job| job.sink.is_closed() || job.deadline <= now;
+        if !self.waiting.iter().any(stale) {
+            // The common case: nothing to drop, nothing to move.
+            return self.expire_in_flight(now);
+        }
         let mut kept = VecDeque::with_capacity(self.waiting.len());
         while let Some(job) = self.waiting.pop_front() {
             if job.sink.is_closed() {
@@ -229,6 +235,11 @@ impl<C: Connector> Driver<C> {
             }
         }
         self.waiting = kept;
+        self.expire_in_flight(now);
+    }
+
+    /// Marks requests on the wire whose deadline passed; resets the connection if any.
+    fn expire_in_flight(&mut self, now: Instant) {
         let mut reset = false;
         for job in self.inflight.values_mut() {
             if !job.expired && job.deadline <= now {
@@ -313,7 +324,7 @@ impl<C: Connector> Driver<C> {
             Ok(io) => {
                 self.pump.attach_stream(io);
                 // AUTH was queued by the session: it goes out in the first write.
-                self.pump.flush_now();
+                self.pump.flush_now(Instant::now());
                 self.phase = Phase::Handshake;
             }
             Err(e) => {
@@ -554,7 +565,7 @@ impl<C: Connector> Driver<C> {
         self.tails.waiting_sender()
     }
 
-    async fn wait(&mut self) -> Wake<C::Io> {
+    async fn wait(&mut self, now: Instant) -> Wake<C::Io> {
         let timer = self.next_timer();
         let accepting = self.rx_open && self.waiting.len() < self.config.queue_capacity();
         let blocked = self.blocked_sender();
@@ -573,7 +584,9 @@ impl<C: Connector> Driver<C> {
             }
         };
         let has_stream = pump.stream.is_some();
-        let io = pump.wait_io();
+        // With a transport the pump's one timer also covers the driver's deadlines.
+        let io = pump.wait_io(now, timer);
+        let own_timer = timer.filter(|_| !has_stream);
         let room = async {
             match blocked {
                 Some(tx) => drop(tx.reserve().await),
@@ -585,7 +598,7 @@ impl<C: Connector> Driver<C> {
             r = connect, if has_connect => Wake::Connected(r),
             r = io, if has_stream => Wake::Io(r),
             () = room => Wake::Timer,
-            () = sleep_until(timer.unwrap_or_else(far_future)), if timer.is_some() => Wake::Timer,
+            () = sleep_until(own_timer.unwrap_or_else(far_future)), if own_timer.is_some() => Wake::Timer,
         }
     }
 
@@ -600,8 +613,9 @@ impl<C: Connector> Driver<C> {
         let deadline = Instant::now() + self.config.op_timeout();
         let done = async {
             while self.pump.stream.is_some() {
-                self.pump.flush_now();
-                if self.pump.wait_io().await.is_err() {
+                let now = Instant::now();
+                self.pump.flush_now(now);
+                if self.pump.wait_io(now, None).await.is_err() {
                     break;
                 }
             }
@@ -619,6 +633,6 @@ fn far_future() -> Instant {
 
 /// Compile-time check that the driver's future is `Send`.
 #[allow(dead_code)]
-fn assert_send<C: Connector>(d: Driver<C>) -> impl Future<Output = ()> + Send {
+fn assert_send<C: Connector>(d: Connection<C>) -> impl Future<Output = ()> + Send {
     d.run()
 }

@@ -10,6 +10,12 @@
 //!                                                        └────────────────────────────────┘
 //! ```
 //!
+//! * **No hand-off per request:** the connection is one future, polled by one party at a
+//!   time. A caller waiting on its reply polls it itself (on the runtime the driver task runs
+//!   on), so an unpipelined request is written and its reply read on the caller's own
+//!   thread, as with a raw socket; the connection's wake-ups go to that caller while it
+//!   waits, to the driver task otherwise (heartbeats, reconnects, other callers' replies).
+//!   Callers on another runtime, or with none, are served by the driver task.
 //! * **Pipelining happens by itself:** requests from all callers are sent in the order they
 //!   were submitted, up to 8 unanswered (the queen's inbound queue), through the one core
 //!   session, and each reply goes to its own caller. Nothing is sent until a request is
@@ -32,6 +38,7 @@
 //! * Dropping the last handle lets the driver finish outstanding work, send `QUIT` and end.
 
 mod driver;
+mod engine;
 mod job;
 mod status;
 
@@ -44,7 +51,7 @@ use cohesix_core::session::{Credentials, Session};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-pub use driver::Driver;
+pub use engine::Driver;
 pub use status::ConsoleStatus;
 
 use crate::config::ClientConfig;
@@ -166,6 +173,7 @@ impl ReplyStream {
 #[derive(Clone)]
 pub struct Console {
     tx: mpsc::Sender<driver::Msg>,
+    engine: engine::Engine,
     shared: Arc<Shared>,
     config: ClientConfig,
     transport: Arc<str>,
@@ -190,22 +198,24 @@ impl Console {
         connector: C,
         credentials: Credentials,
         config: ClientConfig,
-    ) -> Result<(Self, Driver<C>), ClientError> {
+    ) -> Result<(Self, Driver), ClientError> {
         let session = session_for(&config, credentials)?;
         let (tx, rx) = mpsc::channel(config.queue_capacity());
         let shared = Arc::new(Shared::default());
         let stall = config.op_timeout().saturating_mul(2);
         let transport: Arc<str> = Arc::from(connector.describe());
-        let driver = Driver::new(
+        let connection = driver::Connection::new(
             Arc::new(connector),
             config,
             rx,
             Pump::new(session, stall),
             shared.clone(),
         );
+        let (engine, driver) = engine::engine(connection.run(), transport.clone());
         Ok((
             Self {
                 tx,
+                engine,
                 shared,
                 config,
                 transport,
@@ -261,11 +271,32 @@ impl Console {
     /// transport errors after the retries, [`ClientError::Closed`] if the driver is gone.
     pub async fn ready(&self) -> Result<(), ClientError> {
         let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(driver::Msg::Ready(tx))
+        self.exchange(driver::Msg::Ready(tx), rx).await
+    }
+
+    /// Waits for a reply, driving the connection meanwhile where allowed (see `engine`).
+    async fn reply<T>(
+        &self,
+        rx: oneshot::Receiver<Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        self.engine
+            .exchange(|| (), rx)
             .await
-            .map_err(|_| ClientError::Closed)?;
-        rx.await.map_err(|_| ClientError::Closed)?
+            .unwrap_or(Err(ClientError::Closed))
+    }
+
+    /// Hands `msg` to the connection and waits for its reply on `rx` (one exchange: the
+    /// caller may write the request and read the reply itself, see `engine`).
+    async fn exchange<T>(
+        &self,
+        msg: driver::Msg,
+        rx: oneshot::Receiver<Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        let permit = self.tx.reserve().await.map_err(|_| ClientError::Closed)?;
+        self.engine
+            .exchange(move || permit.send(msg), rx)
+            .await
+            .unwrap_or(Err(ClientError::Closed))
     }
 
     fn job(&self, req: OwnedRequest, sink: Sink, retry_reads: bool) -> Job {
@@ -287,6 +318,20 @@ impl Console {
             .send(driver::Msg::Job(job))
             .await
             .map_err(|_| ClientError::Closed)
+    }
+
+    /// One request, submitted and answered in one exchange.
+    async fn one(
+        &self,
+        request: &Request<'_>,
+        retry_reads: bool,
+        budget: Option<usize>,
+    ) -> Result<Reply, ClientError> {
+        let req = OwnedRequest::new(request)?;
+        let (tx, rx) = oneshot::channel();
+        let mut job = self.job(req, Sink::Reply(tx), retry_reads);
+        job.budget = budget;
+        self.exchange(driver::Msg::Job(job), rx).await
     }
 
     async fn enqueue(
@@ -314,8 +359,7 @@ impl Console {
     /// [`ClientError::Timeout`] past the whole-request deadline, [`ClientError::Protocol`],
     /// transport errors after the retries, [`ClientError::Core`] for an invalid request.
     pub async fn request(&self, request: Request<'_>) -> Result<Reply, ClientError> {
-        let rx = self.enqueue(&request, true, None).await?;
-        rx.await.map_err(|_| ClientError::Closed)?
+        self.one(&request, true, None).await
     }
 
     /// As [`Console::request`] with another reply byte budget for this request only (text
@@ -330,12 +374,7 @@ impl Console {
         request: Request<'_>,
         budget: usize,
     ) -> Result<Reply, ClientError> {
-        let req = OwnedRequest::new(&request)?;
-        let (tx, rx) = oneshot::channel();
-        let mut job = self.job(req, Sink::Reply(tx), true);
-        job.budget = Some(budget);
-        self.submit(job).await?;
-        rx.await.map_err(|_| ClientError::Closed)?
+        self.one(&request, true, Some(budget)).await
     }
 
     /// As [`Console::request`], but an interrupted read is not retried either (for tools
@@ -346,8 +385,7 @@ impl Console {
     /// # Errors
     /// As [`Console::request`].
     pub async fn request_once(&self, request: Request<'_>) -> Result<Reply, ClientError> {
-        let rx = self.enqueue(&request, false, None).await?;
-        rx.await.map_err(|_| ClientError::Closed)?
+        self.one(&request, false, None).await
     }
 
     /// Sends a stream request (`LS`, `CAT`, `TAIL`, `LOG`) and hands its lines out as they
@@ -402,7 +440,7 @@ impl Console {
         }
         let mut out = Vec::with_capacity(receivers.len());
         for rx in receivers {
-            out.push(rx.await.unwrap_or(Err(ClientError::Closed)));
+            out.push(self.reply(rx).await);
         }
         Ok(out)
     }
@@ -429,9 +467,7 @@ impl Console {
         }
         let mut lines = Vec::with_capacity(receivers.len());
         for rx in receivers {
-            lines.push(LineOutcome::of(
-                rx.await.unwrap_or(Err(ClientError::Closed)),
-            ));
+            lines.push(LineOutcome::of(self.reply(rx).await));
         }
         Ok(BatchReport { lines })
     }
@@ -475,11 +511,7 @@ impl Console {
     /// `QUIT`; [`ClientError::Refused`] when it answered with an `ERR` line.
     pub async fn quit(&self) -> Result<Reply, ClientError> {
         let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(driver::Msg::Quit(tx))
-            .await
-            .map_err(|_| ClientError::Closed)?;
-        rx.await.map_err(|_| ClientError::Closed)?
+        self.exchange(driver::Msg::Quit(tx), rx).await
     }
 
     /// The connection state.

@@ -45,7 +45,7 @@ enum Target {
     /// A queen's TCP console.
     Tcp(SocketAddr),
     /// The in-process simulator of the host library (no socket).
-    Mock(MockBackend),
+    Mock(Box<MockBackend>),
 }
 
 /// The shell's console backend: TCP to a queen, or the in-process mock.
@@ -74,7 +74,7 @@ impl TcpBackend {
     #[must_use]
     pub fn mock(mock: MockBackend, config: ClientConfig) -> Self {
         Self {
-            target: Target::Mock(mock),
+            target: Target::Mock(Box::new(mock)),
             token: Token::new(String::new()),
             config,
             console: None,

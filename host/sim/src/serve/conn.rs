@@ -24,7 +24,7 @@ use cohesix_core::frame::{encode_frame_raw, FrameDecodeError, FrameDecoder, HEAD
 use cohesix_generated::console::{MAX_IN_FLIGHT, MAX_LINE_LEN};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
-use tokio::time::{timeout_at, Instant};
+use tokio::time::{sleep_until, Instant};
 
 use super::{stopped, SessionEnd, SimCore};
 use crate::console::Session;
@@ -85,19 +85,40 @@ where
     // Before AUTH this is the AUTH deadline (from accept, never extended); after, the idle one.
     let mut deadline = Instant::now() + limits.auth_timeout;
     let mut buf = vec![0u8; READ_CHUNK];
+    let mut queue: Vec<Inbound> = Vec::new();
+    let mut out: Vec<u8> = Vec::new();
+    // One stop watcher and one read timer for the whole connection: the deadline only ever
+    // moves later, so the timer stays armed where it is, fires early at worst, and is then
+    // re-armed at the current deadline (no timer-wheel work per request).
+    let stop = stopped(stop);
+    tokio::pin!(stop);
+    let read_timer = sleep_until(deadline);
+    tokio::pin!(read_timer);
     loop {
-        let n = tokio::select! {
-            _ = stopped(stop) => return SessionEnd::Stopped,
-            r = timeout_at(deadline, stream.read(&mut buf)) => match r {
-                Err(_) if authed => return SessionEnd::IdleTimeout,
-                Err(_) => return SessionEnd::AuthTimeout,
-                Ok(Ok(0)) => return SessionEnd::PeerClosed,
-                Ok(Err(e)) => return read_end(&e),
-                Ok(Ok(n)) => n,
-            },
+        let n = loop {
+            tokio::select! {
+                biased;
+                () = &mut stop => return SessionEnd::Stopped,
+                r = stream.read(&mut buf) => break match r {
+                    Ok(0) => return SessionEnd::PeerClosed,
+                    Err(e) => return read_end(&e),
+                    Ok(n) => n,
+                },
+                () = &mut read_timer => {
+                    if Instant::now() >= deadline {
+                        return if authed {
+                            SessionEnd::IdleTimeout
+                        } else {
+                            SessionEnd::AuthTimeout
+                        };
+                    }
+                    read_timer.as_mut().reset(deadline);
+                }
+            }
         };
-        let mut queue: Vec<Inbound> = Vec::new();
-        let mut out: Vec<u8> = Vec::new();
+        // Reused across passes (emptied below), so a steady exchange allocates nothing here.
+        queue.clear();
+        out.clear();
         let pass = decode(
             core,
             &buf[..n],
@@ -110,7 +131,7 @@ where
             deadline = Instant::now() + limits.idle_timeout;
         }
         let mut close = pass.close;
-        for item in queue {
+        for item in queue.drain(..) {
             match item {
                 Inbound::FrameError => push_frame(&mut out, ERR_FRAME),
                 Inbound::Line(payload) => {
@@ -131,13 +152,14 @@ where
         }
         if !out.is_empty() {
             let write_at = (Instant::now() + limits.write_timeout).min(deadline);
+            // Biased: a write that completes at once never registers its timer.
             tokio::select! {
-                _ = stopped(stop) => return SessionEnd::Stopped,
-                r = timeout_at(write_at, stream.write_all(&out)) => match r {
-                    Err(_) => return SessionEnd::WriteTimeout,
-                    Ok(Err(e)) => return read_end(&e),
-                    Ok(Ok(())) => {}
+                biased;
+                () = &mut stop => return SessionEnd::Stopped,
+                r = stream.write_all(&out) => if let Err(e) = r {
+                    return read_end(&e);
                 },
+                () = sleep_until(write_at) => return SessionEnd::WriteTimeout,
             }
             if authed {
                 deadline = Instant::now() + limits.idle_timeout;
