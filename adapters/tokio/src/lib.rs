@@ -35,6 +35,7 @@ pub mod config;
 pub mod connector;
 pub mod console;
 pub mod error;
+mod idmap;
 mod owned;
 mod pump;
 pub mod reply;

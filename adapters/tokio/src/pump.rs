@@ -14,7 +14,7 @@
 //! transport reports progress, raced against timers that consume nothing. Dropping a future
 //! at any await therefore loses nothing; the next call carries on where it stopped.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -30,6 +30,7 @@ use tokio::time::{Duration, Instant};
 
 use crate::alarm::Alarm;
 use crate::error::ClientError;
+use crate::idmap::IdMap;
 use crate::reply::{Ack, AckStatus, Lines, Reply};
 
 /// Receive chunk size (the queen sends at most 8192 bytes per poll).
@@ -128,10 +129,10 @@ pub(crate) struct Pump<S> {
     /// Bytes were written since the last successful `poll_flush`.
     need_flush: bool,
     rx: Vec<u8>,
-    partial: HashMap<RequestId, Partial>,
+    partial: IdMap<Partial>,
     done: VecDeque<(RequestId, Finished)>,
     /// Streamed lines of completed requests not yet handed out.
-    leftover: HashMap<RequestId, VecDeque<String>>,
+    leftover: IdMap<VecDeque<String>>,
     /// `Some` once `Event::Closed` was seen for the current connection.
     pub(crate) closed: Option<Option<SessionError>>,
     /// The role the queen confirmed on the current connection.
@@ -165,9 +166,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pump<S> {
             tx_sent: 0,
             need_flush: false,
             rx: vec![0; RX_CHUNK],
-            partial: HashMap::new(),
+            partial: IdMap::default(),
             done: VecDeque::new(),
-            leftover: HashMap::new(),
+            leftover: IdMap::default(),
             closed: None,
             attached: None,
             attach_ack: None,

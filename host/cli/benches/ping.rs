@@ -336,9 +336,40 @@ fn p50_report() {
     );
 }
 
+/// Round trips of the single variant `PING_CALLGRIND` selects.
+const CALLGRIND_ROUND_TRIPS: usize = 5_000;
+
+/// `CALLGRIND_ROUND_TRIPS` round trips of one variant from a spawned task (`raw`: the echo;
+/// anything else: `Console::ping`), for instruction counts under callgrind:
+/// `PING_CALLGRIND=raw valgrind --tool=callgrind target/release/deps/ping-… --bench` and the
+/// same with `PING_CALLGRIND=console`; both runs set up the same simulator and echo server, so
+/// the difference of the totals over the round trips is the console's extra cost per PING.
+fn callgrind_variant(which: &str) {
+    let rt = runtime();
+    let (_sim, client) = rt.block_on(sim_client());
+    let console = client.console().clone();
+    let mut raw = rt.block_on(echo_client());
+    let raw_wanted = which == "raw";
+    let done = rt.block_on(async move {
+        tokio::spawn(async move {
+            let r = raw_wanted.then_some(&mut raw);
+            timed_round_trips(CALLGRIND_ROUND_TRIPS, r, &console)
+                .await
+                .len()
+        })
+        .await
+        .expect("task")
+    });
+    println!("{which}: {done} round trips");
+}
+
 criterion_group!(benches, bench_ping);
 
 fn main() {
+    if let Ok(which) = std::env::var("PING_CALLGRIND") {
+        callgrind_variant(&which);
+        return;
+    }
     p50_report();
     benches();
     Criterion::default().configure_from_args().final_summary();

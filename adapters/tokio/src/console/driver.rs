@@ -18,12 +18,12 @@
 //! transport is open, these deadlines, the session's own and the stall backstop share the
 //! pump's one re-armed timer (`alarm`), so a request costs no timer-wheel work.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 
 use cohesix_core::request::Verb;
-use cohesix_core::session::{RequestId, SessionError, MAX_QUEUED};
+use cohesix_core::session::{SessionError, MAX_QUEUED};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, Duration, Instant};
 use tracing::Instrument;
@@ -33,6 +33,7 @@ use super::status::Shared;
 use crate::config::ClientConfig;
 use crate::connector::{ConnectFuture, Connector};
 use crate::error::ClientError;
+use crate::idmap::IdMap;
 use crate::pump::{Collect, Pump, STREAM_OUTBOX_LINES};
 use crate::reply::{Ack, AckStatus, Reply};
 
@@ -84,7 +85,7 @@ pub(crate) struct Connection<C: Connector> {
     pump: Pump<C::Io>,
     phase: Phase<C::Io>,
     waiting: VecDeque<Job>,
-    inflight: HashMap<RequestId, Job>,
+    inflight: IdMap<Job>,
     tails: Tails,
     ready_waiters: Vec<oneshot::Sender<Result<(), ClientError>>>,
     quit_waiters: Vec<oneshot::Sender<Result<Reply, ClientError>>>,
@@ -120,7 +121,7 @@ impl<C: Connector> Connection<C> {
             pump,
             phase: Phase::Idle,
             waiting: VecDeque::new(),
-            inflight: HashMap::new(),
+            inflight: IdMap::default(),
             tails: Tails::default(),
             ready_waiters: Vec::new(),
             quit_waiters: Vec::new(),
@@ -598,7 +599,7 @@ impl<C: Connector> Connection<C> {
             r = connect, if has_connect => Wake::Connected(r),
             r = io, if has_stream => Wake::Io(r),
             () = room => Wake::Timer,
-            () = sleep_until(own_timer.unwrap_or_else(far_future)), if own_timer.is_some() => Wake::Timer,
+            () = until(own_timer), if own_timer.is_some() => Wake::Timer,
         }
     }
 
@@ -627,8 +628,13 @@ impl<C: Connector> Connection<C> {
     }
 }
 
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86_400)
+/// Sleeps until `at`; never ends for `None`. Lazy: no timer exists until the first poll (a
+/// `select!` builds every branch's future, polled or not).
+async fn until(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Compile-time check that the driver's future is `Send`.

@@ -250,7 +250,15 @@ impl Engine {
     fn drive(&self) -> Drove {
         let mut slot = match self.inner.fut.try_lock() {
             Ok(slot) => slot,
-            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::Poisoned(p)) => {
+                // A poll panicked (and the panic reached that poller): the connection's
+                // state is unknown, so it ends here; its requests fail as closed.
+                let mut slot = p.into_inner();
+                let fut = slot.take();
+                drop(slot);
+                drop(fut);
+                return Drove::Ended;
+            }
             Err(TryLockError::WouldBlock) => return Drove::Busy,
         };
         let Some(fut) = slot.as_mut() else {

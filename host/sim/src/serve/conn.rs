@@ -159,7 +159,8 @@ where
                 r = stream.write_all(&out) => if let Err(e) = r {
                     return read_end(&e);
                 },
-                () = sleep_until(write_at) => return SessionEnd::WriteTimeout,
+                // Lazy: the timer is created only if the write has to wait.
+                () = async { sleep_until(write_at).await } => return SessionEnd::WriteTimeout,
             }
             if authed {
                 deadline = Instant::now() + limits.idle_timeout;
