@@ -44,6 +44,8 @@ const REPOLLS: usize = 4;
 struct Relay {
     task: Mutex<Option<Waker>>,
     busy: AtomicBool,
+    /// A wake-up came while the task was busy (and was not passed on).
+    missed: AtomicBool,
 }
 
 impl Relay {
@@ -61,8 +63,9 @@ impl Wake for Relay {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        // The task checks everything again once it stops being busy.
+        // The task checks `missed` once it stops being busy.
         if self.busy.load(Ordering::SeqCst) {
+            self.missed.store(true, Ordering::SeqCst);
             return;
         }
         let task = self
@@ -230,7 +233,7 @@ impl Driver {
                     w.owner = Some(cx.waker().clone());
                 }
             }
-            match engine.drive() {
+            match engine.drive(None) {
                 Drove::Ended => Poll::Ready(()),
                 Drove::Busy => Poll::Pending,
                 Drove::Ran { notified } => {
@@ -246,8 +249,9 @@ impl Driver {
 }
 
 impl Engine {
-    /// Polls the connection unless someone else is polling it.
-    fn drive(&self) -> Drove {
+    /// Polls the connection unless someone else is polling it. `relay`: the driving
+    /// caller's, whose missed wake-ups every poll covers.
+    fn drive(&self, relay: Option<&Relay>) -> Drove {
         let mut slot = match self.inner.fut.try_lock() {
             Ok(slot) => slot,
             Err(TryLockError::Poisoned(p)) => {
@@ -267,6 +271,9 @@ impl Engine {
         let mut forward = Context::from_waker(&self.forward);
         for _ in 0..REPOLLS {
             self.inner.wakers().notified = false;
+            if let Some(r) = relay {
+                r.missed.store(false, Ordering::SeqCst);
+            }
             if fut.as_mut().poll(&mut forward).is_ready() {
                 *slot = None;
                 drop(slot);
@@ -320,6 +327,7 @@ impl Engine {
         let relay = Arc::new(Relay {
             task: Mutex::new(None),
             busy: AtomicBool::new(false),
+            missed: AtomicBool::new(false),
         });
         Wait {
             rx,
@@ -409,7 +417,10 @@ impl<T, F: FnOnce()> Future for Wait<'_, T, F> {
         }
         let mut notified = false;
         if driving {
-            match this.engine.drive() {
+            // Wake-ups so far (the hand-off's own among them) are covered by this poll, or,
+            // if someone else is polling, by theirs.
+            this.relay.missed.store(false, Ordering::SeqCst);
+            match this.engine.drive(Some(&this.relay)) {
                 Drove::Ran { notified: n } => notified = n,
                 Drove::Busy => {}
                 Drove::Ended => this.stop_driving(),
@@ -422,9 +433,9 @@ impl<T, F: FnOnce()> Future for Wait<'_, T, F> {
             this.stop_driving();
             return Poll::Ready(r);
         }
-        // A wake-up for the connection that came while this task was busy was not passed
-        // on: poll again.
-        if notified || (driving && this.engine.inner.wakers().notified) {
+        // A wake-up that came after this task's last look and was not passed on: poll
+        // again (once per such wake-up; one that came while someone else polled is theirs).
+        if notified || this.relay.missed.swap(false, Ordering::SeqCst) {
             cx.waker().wake_by_ref();
         }
         Poll::Pending
