@@ -13,8 +13,10 @@
 //! instead of `block_on` on the bench thread. `baseline/raw_sim_ping_from_task` writes PING
 //! frames to the simulator on a raw socket: the simulator's own share of a round trip.
 //! Before the criterion groups, a p50 report times every single round trip of the raw echo
-//! and of `Console::ping` (the variants interleaved in rounds) and prints p50, p99 and the
-//! ratio of the p50s.
+//! and of `Console::ping` (the variants interleaved in rounds, so drift in the machine's load
+//! hits them alike) and prints p50, p99, p99.9, the mean and the console/raw ratios. The
+//! criterion groups measure one variant after the other; on a busy machine their ratios
+//! move with the load between them.
 //! `client/ping_pipeline8_per_request` (one caller, 8 per `pipeline` call) against
 //! `handle/8_callers_per_request` (8 tasks on one shared `Console`): target ≥ 0.9× the
 //! single caller's throughput.
@@ -319,20 +321,28 @@ fn p50_report() {
         "ping p50 report: {P50_ROUNDS} rounds x {P50_BATCH} round trips per variant, interleaved"
     );
     let mut p50 = [0.0; 4];
+    let mut means = [0.0; 4];
     for (i, l) in lat.iter_mut().enumerate() {
         l.sort_unstable();
         p50[i] = quantile(l, 0.5);
+        let mean = l.iter().sum::<Duration>().as_secs_f64() * 1e6 / l.len().max(1) as f64;
+        means[i] = mean;
         println!(
-            "  {:<22} p50 {:>7.2} us  p99 {:>7.2} us",
+            "  {:<22} p50 {:>7.2} us  p99 {:>7.2} us  p99.9 {:>8.2} us  mean {:>7.2} us",
             names[i],
             p50[i],
-            quantile(l, 0.99)
+            quantile(l, 0.99),
+            quantile(l, 0.999),
+            mean
         );
     }
     println!(
-        "  ratio console/raw p50: block_on {:.2}x, from task {:.2}x (target <= 1.5x)",
+        "  ratio console/raw p50: block_on {:.2}x, from task {:.2}x (target <= 1.5x); \
+         mean: {:.2}x, {:.2}x",
         p50[1] / p50[0],
-        p50[3] / p50[2]
+        p50[3] / p50[2],
+        means[1] / means[0],
+        means[3] / means[2]
     );
 }
 
