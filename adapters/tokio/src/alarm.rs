@@ -18,7 +18,8 @@ use tokio::time::{sleep_until, Instant, Sleep};
 /// A timer entry re-armed only when needed.
 #[derive(Debug)]
 pub(crate) struct Alarm {
-    sleep: Pin<Box<Sleep>>,
+    /// Created on the first poll, so an alarm can be built outside a runtime.
+    sleep: Option<Pin<Box<Sleep>>>,
     /// The instant the entry fires at; `None` when it is not armed (new, or fired).
     armed: Option<Instant>,
 }
@@ -26,7 +27,7 @@ pub(crate) struct Alarm {
 impl Alarm {
     pub(crate) fn new() -> Self {
         Self {
-            sleep: Box::pin(sleep_until(Instant::now())),
+            sleep: None,
             armed: None,
         }
     }
@@ -34,12 +35,13 @@ impl Alarm {
     /// `Ready` once `at` has passed; otherwise registers `cx` to be woken by then (or
     /// earlier, harmlessly: the next poll re-arms).
     pub(crate) fn poll_at(&mut self, cx: &mut Context<'_>, at: Instant) -> Poll<()> {
+        let sleep = self.sleep.get_or_insert_with(|| Box::pin(sleep_until(at)));
         loop {
             if self.armed.is_none_or(|armed| at < armed) {
-                self.sleep.as_mut().reset(at);
+                sleep.as_mut().reset(at);
                 self.armed = Some(at);
             }
-            match self.sleep.as_mut().poll(cx) {
+            match sleep.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(()) => {
                     let fired = self.armed.take();

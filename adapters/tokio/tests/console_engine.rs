@@ -123,6 +123,46 @@ fn callers_on_another_runtime_are_served_by_the_driver_task() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_future_held_without_polling_does_not_hold_up_other_callers() {
+    let fake = FakeQueen::new("changeme", default_handler());
+    let f = fake.clone();
+    let connector = FnConnector::new("fake queen", move || {
+        let s = f.connect();
+        async move { Ok::<_, io::Error>(s) }
+    });
+    let c = Console::with_connector(connector, queen(), config()).unwrap();
+    c.ready().await.unwrap();
+    // Poll the held request once (it submits and takes the connection's wake-ups), then
+    // keep it without polling it again.
+    let mut held = Box::pin(c.cat("/held"));
+    assert!(futures_poll_once(held.as_mut()).await.is_none());
+    // Its reply arrives meanwhile; the wake-up goes to the held future, which nobody polls.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    for i in 0..20 {
+        let path = format!("/other/{i}");
+        let r = tokio::time::timeout(Duration::from_secs(5), c.cat(&path))
+            .await
+            .expect("served while another request future is held")
+            .expect("cat");
+        assert_eq!(r.lines, [path.as_str()]);
+    }
+    // Polled again, the held request still has its own reply.
+    let r = held.await.expect("cat");
+    assert_eq!(r.lines, ["/held"]);
+}
+
+/// Polls `fut` once; its output if it was ready.
+async fn futures_poll_once<F: std::future::Future + Unpin>(mut fut: F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match std::pin::Pin::new(&mut fut).poll(cx) {
+            std::task::Poll::Ready(v) => Some(v),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_driver_task_fails_waiting_and_later_requests_as_closed() {
     // A queen that never answers `CAT /never`.
     let silent: Handler = Arc::new(|line: &str| {

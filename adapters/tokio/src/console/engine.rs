@@ -12,9 +12,12 @@
 //! write, connection task → caller with the reply. Instead a caller that would otherwise
 //! sleep on its reply polls the connection future itself, on its own thread: its request
 //! is written at once, and the connection's wake-ups (socket readiness, timers) go to that
-//! caller while it waits, so it reads its own reply. One caller drives at a time; once it
-//! has its reply, wake-ups go back to the connection task, which keeps the connection going
-//! (heartbeats, reconnects, other callers' replies) when nobody waits.
+//! caller while it waits, so it reads its own reply. One caller drives at a time: the one
+//! that polled last (so a request future held without being polled cannot keep the
+//! wake-ups from callers that wait). Once it has its reply, wake-ups go back to the
+//! connection task, which keeps the connection going (heartbeats, reconnects, other
+//! callers' replies, streamed lines) when nobody waits. A held, unpolled request future
+//! does delay those until it is polled again or dropped, or another caller polls.
 //!
 //! Every poll of the connection uses the same waker, so whatever the connection registered
 //! with a socket or a timer reaches whoever drives at the moment. A wake that arrives while
@@ -342,16 +345,13 @@ impl Engine {
         .await
     }
 
-    /// Makes the caller with `ticket` the one that gets wake-ups, if nobody else drives.
-    /// Returns whether it drives.
-    fn claim(&self, ticket: u64, relay: &Arc<Relay>) -> bool {
+    /// Makes the caller with `ticket` the one that gets wake-ups: the latest caller to poll
+    /// takes them over, so a request future that is held but not polled cannot keep them
+    /// from callers that are waiting (it takes them back when it is polled again).
+    fn claim(&self, ticket: u64, relay: &Arc<Relay>) {
         let mut w = self.inner.wakers();
-        match &w.caller {
-            Some((t, _)) => *t == ticket,
-            None => {
-                w.caller = Some((ticket, relay.clone()));
-                true
-            }
+        if !matches!(&w.caller, Some((t, _)) if *t == ticket) {
+            w.caller = Some((ticket, relay.clone()));
         }
     }
 
@@ -409,9 +409,10 @@ impl<T, F: FnOnce()> Future for Wait<'_, T, F> {
         if this.ticket.is_some() && !this.engine.inner.running.load(Ordering::SeqCst) {
             this.stop_driving();
         }
-        let driving = this
-            .ticket
-            .is_some_and(|t| this.engine.claim(t, &this.relay));
+        let driving = this.ticket.is_some();
+        if let Some(t) = this.ticket {
+            this.engine.claim(t, &this.relay);
+        }
         if let Some(submit) = this.submit.take() {
             submit();
         }
